@@ -1,0 +1,121 @@
+// Turns zod issues into one line per problem: `key.path: got <value>; <what is allowed>`.
+import { z } from "zod";
+
+type Issue = z.core.$ZodIssue;
+type Path = readonly PropertyKey[];
+
+export function formatPath(path: Path): string {
+    return path.reduce<string>((text, segment) => {
+        if (typeof segment === "number") {
+            return `${text}[${segment}]`;
+        }
+        return text ? `${text}.${String(segment)}` : String(segment);
+    }, "");
+}
+
+function valueAt(root: unknown, path: Path): unknown {
+    let node = root;
+    for (const segment of path) {
+        if (node === null || typeof node !== "object") {
+            return undefined;
+        }
+        node = (node as Record<PropertyKey, unknown>)[segment];
+    }
+    return node;
+}
+
+function show(value: unknown): string {
+    if (value === undefined) {
+        return "nothing";
+    }
+    const text = JSON.stringify(value);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** The object schema found at `path` (through defaults, optionals, arrays and pipes). */
+function schemaAt(schema: z.core.$ZodType, path: Path): z.core.$ZodType | undefined {
+    let node: z.core.$ZodType | undefined = schema;
+    let rest = [...path];
+    for (;;) {
+        if (!node) {
+            return undefined;
+        }
+        const def: z.core.$ZodTypeDef = node._zod.def;
+        if (def.type === "optional" || def.type === "default" || def.type === "prefault" || def.type === "nullable") {
+            node = (def as z.core.$ZodOptionalDef).innerType;
+        } else if (def.type === "pipe") {
+            node = (def as z.core.$ZodPipeDef).in;
+        } else if (rest.length === 0) {
+            return node;
+        } else if (def.type === "object") {
+            node = (def as z.core.$ZodObjectDef).shape[String(rest[0])];
+            rest = rest.slice(1);
+        } else if (def.type === "array") {
+            node = (def as z.core.$ZodArrayDef).element;
+            rest = rest.slice(1);
+        } else if (def.type === "record") {
+            node = (def as z.core.$ZodRecordDef).valueType;
+            rest = rest.slice(1);
+        } else {
+            return undefined;
+        }
+    }
+}
+
+function allowedKeys(schema: z.core.$ZodType, path: Path): string {
+    const node = schemaAt(schema, path);
+    if (node && node._zod.def.type === "object") {
+        return Object.keys((node._zod.def as z.core.$ZodObjectDef).shape).join(", ");
+    }
+    return "see the config reference in README.md";
+}
+
+function reason(issue: Issue): string {
+    switch (issue.code) {
+        case "invalid_type":
+            if (issue.expected === "int") {
+                return "must be a whole number";
+            }
+            return `must be ${issue.expected === "object" ? "a mapping" : `a ${issue.expected}`}`;
+        case "too_small":
+            if (issue.origin === "array") {
+                return `must have at least ${issue.minimum} item(s)`;
+            }
+            if (issue.origin === "string") {
+                return issue.minimum === 1 ? "must not be empty" : `must be at least ${issue.minimum} characters`;
+            }
+            return `must be ${issue.inclusive ? ">=" : ">"} ${issue.minimum}`;
+        case "too_big":
+            if (issue.origin === "array") {
+                return `must have at most ${issue.maximum} item(s)`;
+            }
+            if (issue.origin === "string") {
+                return `must be at most ${issue.maximum} characters`;
+            }
+            return `must be ${issue.inclusive ? "<=" : "<"} ${issue.maximum}`;
+        case "invalid_value":
+            return `must be one of: ${issue.values.map((v) => String(v)).join(", ")}`;
+        default:
+            return issue.message;
+    }
+}
+
+export function formatIssues(issues: readonly Issue[], raw: unknown, schema: z.core.$ZodType): string[] {
+    const lines: string[] = [];
+    for (const issue of issues) {
+        if (issue.code === "unrecognized_keys") {
+            for (const key of issue.keys) {
+                const path = [...issue.path, key];
+                lines.push(
+                    `${formatPath(path)}: unknown key (got ${show(valueAt(raw, path))}); ` +
+                        `allowed keys here: ${allowedKeys(schema, issue.path)}`,
+                );
+            }
+            continue;
+        }
+        const value = valueAt(raw, issue.path) ?? issue.input;
+        const got = value === undefined && issue.code === "invalid_type" ? "missing" : `got ${show(value)}`;
+        lines.push(`${formatPath(issue.path) || "(config)"}: ${got}; ${reason(issue)}`);
+    }
+    return lines;
+}

@@ -1,0 +1,192 @@
+// The stack-config schema: raw `mcp-mesh:*` config in, a typed and defaulted MeshConfig
+// out, or every problem at once as one line each (key path, value, what is allowed).
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import {
+    affinity,
+    dnsLabel,
+    imagePullPolicy,
+    nodeSelector,
+    pinnedImage,
+    port,
+    quantity,
+    toleration,
+    withDefaultResources,
+} from "./k8s-schemas";
+import { formatIssues } from "./config-errors";
+
+export const PROJECT = "mcp-mesh";
+export const REGISTRY_IMAGE = "mcpmesh/registry:3.6";
+
+/** Config keys read with getSecret; their values never reach the plain schema. */
+export const SECRET_KEYS = ["databasePassword"] as const;
+
+const probe = (periodSeconds: number, failureThreshold: number) =>
+    z
+        .strictObject({
+            initialDelaySeconds: z.number().int().min(0).default(0),
+            periodSeconds: z.number().int().min(1).default(periodSeconds),
+            timeoutSeconds: z.number().int().min(1).default(3),
+            failureThreshold: z.number().int().min(1).default(failureThreshold),
+        })
+        .prefault({});
+
+const seconds = (fallback: number) => z.number().int().min(1).default(fallback);
+
+const registrySchema = z.strictObject({
+    /** Registry pods; more than one needs PostgreSQL (SQLite is single-writer). */
+    replicas: z.number().int().min(1).max(15).default(1),
+    image: pinnedImage.default(REGISTRY_IMAGE),
+    imagePullPolicy: imagePullPolicy.default("IfNotPresent"),
+    resources: withDefaultResources({
+        requests: { cpu: "100m", memory: "128Mi" },
+        limits: { cpu: "500m", memory: "512Mi" },
+    }),
+    storage: z
+        .strictObject({
+            size: quantity.default("1Gi"),
+            storageClass: dnsLabel.optional(),
+        })
+        .prefault({}),
+    logLevel: z.enum(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]).default("INFO"),
+    debug: z.boolean().default(false),
+    accessLog: z.boolean().default(true),
+    port: port.default(8000),
+    probes: z
+        .strictObject({ startup: probe(5, 30), liveness: probe(10, 3), readiness: probe(5, 3) })
+        .prefault({}),
+    heartbeat: z
+        .strictObject({
+            healthCheckInterval: seconds(10),
+            timeoutThreshold: seconds(20),
+            evictionThreshold: seconds(60),
+        })
+        .prefault({}),
+    cors: z
+        .strictObject({ enabled: z.boolean().default(true), allowedOrigins: z.string().min(1).default("*") })
+        .prefault({}),
+    /** `required` puts every replica on its own node; `preferred` only tries to. */
+    spread: z.enum(["preferred", "required"]).default("preferred"),
+    /** Replaces the generated anti-affinity entirely when set. */
+    affinity: affinity.optional(),
+    tolerations: z.array(toleration).default([]),
+    nodeSelector: nodeSelector.default({}),
+    priorityClassName: z.string().min(1).optional(),
+    auth: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+    tls: z.strictObject({ secretName: dnsLabel.optional() }).prefault({}),
+    monitoring: z
+        .strictObject({
+            namespace: dnsLabel.default("monitoring"),
+            scrapeAnnotations: z.boolean().default(true),
+            serviceMonitor: z.boolean().default(false),
+            interval: z.string().regex(/^\d+[smh]$/, { error: "must be a duration such as 30s or 1m" }).default("30s"),
+        })
+        .prefault({}),
+});
+
+export const POSTGRES_IMAGE = "postgres:17.2";
+
+const postgresSchema = z
+    .strictObject({
+        /** `external`: connect to an existing server; `provision`: run one in the cluster. */
+        mode: z.enum(["external", "provision"]).default("external"),
+        host: z.string().min(1).optional(),
+        port: port.default(5432),
+        database: z.string().regex(/^[a-z_][a-z0-9_]*$/, { error: "must be a lower-case SQL identifier" }).default("mcp_mesh_registry"),
+        user: z.string().regex(/^[a-z_][a-z0-9_]*$/, { error: "must be a lower-case SQL identifier" }).default("mcp_mesh"),
+        /** Default: `require` for external servers, `disable` for the in-cluster one (no TLS inside). */
+        sslmode: z.enum(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]).optional(),
+        image: pinnedImage.default(POSTGRES_IMAGE),
+        resources: withDefaultResources({
+            requests: { cpu: "250m", memory: "256Mi" },
+            limits: { cpu: "1", memory: "1Gi" },
+        }),
+        storage: z.strictObject({ size: quantity.default("10Gi"), storageClass: dnsLabel.optional() }).prefault({}),
+    })
+    .transform((pg) => ({ ...pg, sslmode: pg.sslmode ?? (pg.mode === "external" ? "require" : "disable") }));
+
+const databaseSchema = z.strictObject({
+    type: z.enum(["sqlite", "postgres"]).default("sqlite"),
+    postgres: postgresSchema.prefault({}),
+});
+
+export const meshSchema = z
+    .strictObject({
+        namespace: dnsLabel.default("mcp-mesh"),
+        createNamespace: z.boolean().default(true),
+        /** The CRD is cluster-wide: a second stack in the same cluster sets this false. */
+        installCrds: z.boolean().default(true),
+        registry: registrySchema.prefault({}),
+        database: databaseSchema.prefault({}),
+    })
+    .superRefine((config, ctx) => {
+        const { registry, database } = config;
+        if (registry.replicas > 1 && database.type === "sqlite") {
+            ctx.addIssue({
+                code: "custom",
+                path: ["registry", "replicas"],
+                input: registry.replicas,
+                message: "requires database.type=postgres (SQLite is single-writer; each replica would keep its own diverging database)",
+            });
+        }
+        if (registry.heartbeat.evictionThreshold <= registry.heartbeat.timeoutThreshold) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["registry", "heartbeat", "evictionThreshold"],
+                input: registry.heartbeat.evictionThreshold,
+                message: `must be greater than registry.heartbeat.timeoutThreshold (${registry.heartbeat.timeoutThreshold})`,
+            });
+        }
+        if (database.type === "postgres" && database.postgres.mode === "external" && !database.postgres.host) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["database", "postgres", "host"],
+                input: undefined,
+                message: "is required when database.type=postgres and database.postgres.mode=external",
+            });
+        }
+    });
+
+export type MeshConfig = z.output<typeof meshSchema>;
+export type RegistryConfig = MeshConfig["registry"];
+export type DatabaseConfig = MeshConfig["database"];
+
+/** The user's mistakes in stack config; Pulumi prints a RunError without a stack trace. */
+export class ConfigError extends pulumi.RunError {
+    constructor(readonly problems: string[]) {
+        super(`invalid stack config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+export interface SecretPresence {
+    /** Secret config keys that the stack sets (their values are not needed to validate). */
+    secretKeys: readonly string[];
+}
+
+/** Validates raw (already JSON-decoded) stack config; throws ConfigError listing every problem. */
+export function parseMeshConfig(raw: Record<string, unknown>, secrets: SecretPresence = { secretKeys: [] }): MeshConfig {
+    const plain = Object.fromEntries(
+        Object.entries(raw).filter(([key]) => !(SECRET_KEYS as readonly string[]).includes(key)),
+    );
+    const result = meshSchema.safeParse(plain, { reportInput: true });
+    const problems = result.success ? [] : formatIssues(result.error.issues, plain, meshSchema);
+    if (result.success) {
+        problems.push(...missingSecrets(result.data, secrets.secretKeys));
+    }
+    if (problems.length > 0) {
+        throw new ConfigError(problems);
+    }
+    return result.data as MeshConfig;
+}
+
+function missingSecrets(config: MeshConfig, present: readonly string[]): string[] {
+    const problems: string[] = [];
+    if (config.database.type === "postgres" && config.database.postgres.mode === "external" && !present.includes("databasePassword")) {
+        problems.push(
+            "databasePassword: not set; required when database.type=postgres and database.postgres.mode=external " +
+                "(set it encrypted: pulumi config set --secret databasePassword <password>)",
+        );
+    }
+    return problems;
+}

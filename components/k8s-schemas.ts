@@ -1,0 +1,129 @@
+// Zod schemas for the Kubernetes snippets that stack config may carry (resources,
+// scheduling, images, names), shared by every section of the config schema.
+import { z } from "zod";
+import { isQuantity, quantityValue } from "./quantity";
+
+export const dnsLabel = z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+        error: "must be a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)",
+    })
+    .max(63, { error: "must be at most 63 characters (DNS-1123 label)" });
+
+/** An image reference pinned to an explicit tag or digest; never `:latest`. */
+export const pinnedImage = z.string().superRefine((image, ctx) => {
+    const digest = image.includes("@sha256:");
+    const lastSegment = image.split("/").pop() ?? "";
+    const tag = lastSegment.includes(":") ? lastSegment.split(":").pop() : undefined;
+    if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(image)) {
+        ctx.addIssue({ code: "custom", message: "must be an image reference (registry/name:tag)" });
+    } else if (tag === "latest") {
+        ctx.addIssue({ code: "custom", message: "must not use the mutable tag ':latest'; pin a version tag (e.g. :3.6) or a digest" });
+    } else if (!tag && !digest) {
+        ctx.addIssue({ code: "custom", message: "must pin a version tag (e.g. :3.6) or a digest" });
+    }
+});
+
+export const imagePullPolicy = z.enum(["IfNotPresent", "Always", "Never"]);
+
+export const quantity = z.string().refine(isQuantity, {
+    error: "must be a Kubernetes quantity (e.g. 500m, 2, 128Mi, 10Gi; binary suffixes are Ki Mi Gi Ti)",
+});
+
+const resourceList = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
+
+const resourcesShape = z.strictObject({ requests: resourceList.prefault({}), limits: resourceList.prefault({}) });
+
+export interface ResourcesConfig {
+    requests: { cpu?: string; memory?: string };
+    limits: { cpu?: string; memory?: string };
+}
+
+/**
+ * requests/limits with defaults for whatever the stack leaves out; checked after the
+ * merge, so a lowered limit below a default request is caught too.
+ */
+export function withDefaultResources(defaults: ResourcesConfig) {
+    return resourcesShape
+        .prefault({})
+        .transform((value): ResourcesConfig => ({
+            requests: { ...defaults.requests, ...value.requests },
+            limits: { ...defaults.limits, ...value.limits },
+        }))
+        .superRefine((value, ctx) => {
+            for (const name of ["cpu", "memory"] as const) {
+                const request = value.requests[name];
+                const limit = value.limits[name];
+                if (request && limit && (quantityValue(request) ?? 0) > (quantityValue(limit) ?? 0)) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["requests", name],
+                        input: request,
+                        message: `must not exceed limits.${name} (${limit})`,
+                    });
+                }
+            }
+        });
+}
+
+export const nodeSelector = z.record(z.string(), z.string());
+
+export const toleration = z.strictObject({
+    key: z.string().optional(),
+    operator: z.enum(["Exists", "Equal"]).optional(),
+    value: z.string().optional(),
+    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
+    tolerationSeconds: z.number().int().optional(),
+});
+
+const labelSelectorRequirement = z.strictObject({
+    key: z.string(),
+    operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
+    values: z.array(z.string()).optional(),
+});
+const labelSelector = z.strictObject({
+    matchLabels: z.record(z.string(), z.string()).optional(),
+    matchExpressions: z.array(labelSelectorRequirement).optional(),
+});
+const nodeSelectorRequirement = z.strictObject({
+    key: z.string(),
+    operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"]),
+    values: z.array(z.string()).optional(),
+});
+const nodeSelectorTerm = z.strictObject({
+    matchExpressions: z.array(nodeSelectorRequirement).optional(),
+    matchFields: z.array(nodeSelectorRequirement).optional(),
+});
+const podAffinityTerm = z.strictObject({
+    labelSelector: labelSelector.optional(),
+    namespaceSelector: labelSelector.optional(),
+    namespaces: z.array(z.string()).optional(),
+    topologyKey: z.string(),
+});
+const weight = z.number().int().min(1).max(100);
+const podAffinity = z.strictObject({
+    requiredDuringSchedulingIgnoredDuringExecution: z.array(podAffinityTerm).optional(),
+    preferredDuringSchedulingIgnoredDuringExecution: z
+        .array(z.strictObject({ weight, podAffinityTerm }))
+        .optional(),
+});
+
+export const affinity = z.strictObject({
+    nodeAffinity: z
+        .strictObject({
+            requiredDuringSchedulingIgnoredDuringExecution: z
+                .strictObject({ nodeSelectorTerms: z.array(nodeSelectorTerm).min(1) })
+                .optional(),
+            preferredDuringSchedulingIgnoredDuringExecution: z
+                .array(z.strictObject({ weight, preference: nodeSelectorTerm }))
+                .optional(),
+        })
+        .optional(),
+    podAffinity: podAffinity.optional(),
+    podAntiAffinity: podAffinity.optional(),
+});
+
+export const port = z.number().int().min(1).max(65535);
+
+export type Toleration = z.output<typeof toleration>;
+export type Affinity = z.output<typeof affinity>;

@@ -1,0 +1,85 @@
+// McpMesh: the whole deployment, composed from the validated config in dependency order.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { MeshConfig } from "./config";
+import { mcpAgentCrd } from "./crd";
+import { labels, selectorLabels } from "./labels";
+import { Postgres } from "./postgres";
+import { Registry } from "./registry";
+import { REGISTRY_NAME } from "./registry-settings";
+
+export interface McpMeshArgs {
+    /** The validated stack config (see components/config.ts). */
+    config: MeshConfig;
+    /** Value of app.kubernetes.io/instance on every object. Default: the stack name. */
+    instance?: string;
+    /** Secret config values, read with getSecret by the caller. */
+    secrets: {
+        /** Password of the external PostgreSQL server (database.postgres.mode=external). */
+        databasePassword?: pulumi.Output<string>;
+    };
+}
+
+export class McpMesh extends pulumi.ComponentResource {
+    public readonly namespace: pulumi.Output<string>;
+    public readonly registry: Registry;
+    /** The MCPAgent CRD, when this stack installs it (`installCrds`). */
+    public readonly crd?: k8s.apiextensions.v1.CustomResourceDefinition;
+
+    constructor(name: string, args: McpMeshArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mcp-mesh:index:McpMesh", name, {}, opts);
+        const { config } = args;
+        const instance = args.instance ?? pulumi.getStack();
+        const child = { parent: this };
+
+        this.namespace = config.createNamespace
+            ? new k8s.core.v1.Namespace(
+                  "namespace",
+                  {
+                      metadata: {
+                          name: config.namespace,
+                          labels: {
+                              ...labels({ name: "mcp-mesh", component: "namespace", instance }),
+                              "pod-security.kubernetes.io/enforce": "restricted",
+                              "pod-security.kubernetes.io/enforce-version": "latest",
+                              "pod-security.kubernetes.io/audit": "restricted",
+                              "pod-security.kubernetes.io/warn": "restricted",
+                          },
+                      },
+                  },
+                  child,
+              ).metadata.name
+            : pulumi.output(config.namespace);
+
+        this.crd = config.installCrds ? mcpAgentCrd(instance, child) : undefined;
+
+        const postgres =
+            config.database.type === "postgres"
+                ? new Postgres(
+                      "postgres",
+                      {
+                          config,
+                          namespace: this.namespace,
+                          instance,
+                          externalPassword: args.secrets.databasePassword,
+                          clientLabels: [selectorLabels({ name: REGISTRY_NAME, instance })],
+                      },
+                      child,
+                  )
+                : undefined;
+
+        this.registry = new Registry(
+            "registry",
+            {
+                config,
+                namespace: this.namespace,
+                instance,
+                databaseUrl: postgres?.url,
+                initContainers: postgres ? [postgres.waitContainer] : [],
+            },
+            child,
+        );
+
+        this.registerOutputs({ namespace: this.namespace, registryUrl: this.registry.url });
+    }
+}

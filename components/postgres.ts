@@ -1,0 +1,168 @@
+// PostgreSQL for the registry: a connection to an external server, or an in-cluster
+// StatefulSet with a generated password. Either way it yields the registry's DSN.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { MeshConfig } from "./config";
+import { postgresUrl } from "./database-url";
+import { imageVersion, labels, selectorLabels } from "./labels";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
+
+type Container = k8s.types.input.core.v1.Container;
+
+export const POSTGRES_NAME = "mcp-mesh-postgres";
+/** The official image's postgres user. */
+const POSTGRES_UID = 999;
+
+export interface PostgresArgs {
+    /** The validated stack config; reads `database.postgres`. */
+    config: MeshConfig;
+    namespace: pulumi.Input<string>;
+    /** Value of app.kubernetes.io/instance. */
+    instance: string;
+    /** Password of an external server (mode `external`), from encrypted stack config. */
+    externalPassword?: pulumi.Output<string>;
+    /** Pod labels allowed to connect (registry, backup job). Default: none. */
+    clientLabels?: Record<string, string>[];
+}
+
+export class Postgres extends pulumi.ComponentResource {
+    /** The registry's DATABASE_URL (secret). */
+    public readonly url: pulumi.Output<string>;
+    /** Host the registry connects to. */
+    public readonly host: pulumi.Output<string>;
+    /** An init container that waits until the database accepts connections. */
+    public readonly waitContainer: Container;
+
+    constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mcp-mesh:index:Postgres", name, {}, opts);
+        const pg = args.config.database.postgres;
+        const child = { parent: this };
+
+        if (pg.mode === "external") {
+            this.host = pulumi.output(pg.host ?? "");
+            this.url = postgresUrl({ ...pg, host: this.host }, args.externalPassword ?? pulumi.secret(""));
+        } else {
+            const provisioned = this.provision(args, child);
+            this.host = provisioned.host;
+            this.url = postgresUrl({ ...pg, host: this.host }, provisioned.password);
+        }
+        this.waitContainer = waitForPostgres(pg.image, this.host, pg.port);
+        this.registerOutputs({ host: this.host, url: this.url });
+    }
+
+    private provision(args: PostgresArgs, child: pulumi.CustomResourceOptions) {
+        const { namespace, instance } = args;
+        const pg = args.config.database.postgres;
+        const commonLabels = labels({ name: POSTGRES_NAME, component: "database", instance, version: imageVersion(pg.image) });
+        const selector = selectorLabels({ name: POSTGRES_NAME, instance });
+        const meta = { name: POSTGRES_NAME, namespace, labels: commonLabels };
+        const clients = (args.clientLabels ?? []).map((matchLabels) => ({ podSelector: { matchLabels } }));
+
+        const password = new random.RandomPassword("postgres-password", { length: 32, special: false }, child).result;
+        const secret = new k8s.core.v1.Secret(
+            POSTGRES_NAME,
+            { metadata: meta, type: "Opaque", stringData: { password } },
+            child,
+        );
+        const service = new k8s.core.v1.Service(
+            POSTGRES_NAME,
+            {
+                metadata: meta,
+                spec: { type: "ClusterIP", selector, ports: [{ name: "postgres", port: pg.port, targetPort: "postgres", protocol: "TCP" }] },
+            },
+            child,
+        );
+        const pgIsReady = ["pg_isready", "-h", "127.0.0.1", "-p", String(pg.port), "-U", pg.user, "-d", pg.database];
+        new k8s.apps.v1.StatefulSet(
+            POSTGRES_NAME,
+            {
+                metadata: { ...meta, annotations: { "mcp-mesh.io/requested-storage": pg.storage.size } },
+                spec: {
+                    serviceName: POSTGRES_NAME,
+                    replicas: 1,
+                    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+                    selector: { matchLabels: selector },
+                    template: {
+                        metadata: { labels: commonLabels },
+                        spec: {
+                            automountServiceAccountToken: false,
+                            enableServiceLinks: false,
+                            securityContext: restrictedPodSecurity(POSTGRES_UID),
+                            containers: [
+                                {
+                                    name: "postgres",
+                                    image: pg.image,
+                                    ports: [{ name: "postgres", containerPort: pg.port, protocol: "TCP" }],
+                                    args: ["-c", `port=${pg.port}`],
+                                    env: [
+                                        { name: "POSTGRES_USER", value: pg.user },
+                                        { name: "POSTGRES_DB", value: pg.database },
+                                        { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+                                        {
+                                            name: "POSTGRES_PASSWORD",
+                                            valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "password" } },
+                                        },
+                                    ],
+                                    resources: pg.resources,
+                                    securityContext: restrictedContainerSecurity(),
+                                    startupProbe: { exec: { command: pgIsReady }, periodSeconds: 5, failureThreshold: 60 },
+                                    livenessProbe: { exec: { command: pgIsReady }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+                                    readinessProbe: { exec: { command: pgIsReady }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+                                    volumeMounts: [
+                                        { name: "data", mountPath: "/var/lib/postgresql/data" },
+                                        { name: "run", mountPath: "/var/run/postgresql" },
+                                        { name: "tmp", mountPath: "/tmp" },
+                                    ],
+                                },
+                            ],
+                            volumes: [
+                                { name: "run", emptyDir: { sizeLimit: "16Mi" } },
+                                { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+                            ],
+                        },
+                    },
+                    volumeClaimTemplates: [
+                        {
+                            metadata: { name: "data" },
+                            spec: {
+                                accessModes: ["ReadWriteOnce"],
+                                ...(pg.storage.storageClass ? { storageClassName: pg.storage.storageClass } : {}),
+                                resources: { requests: { storage: pg.storage.size } },
+                            },
+                        },
+                    ],
+                },
+            },
+            { ...child, ignoreChanges: ["spec.volumeClaimTemplates"] },
+        );
+        new k8s.networking.v1.NetworkPolicy(
+            POSTGRES_NAME,
+            {
+                metadata: meta,
+                spec: {
+                    podSelector: { matchLabels: selector },
+                    policyTypes: ["Ingress"],
+                    // An empty `from` would admit everyone: with no clients, admit no one.
+                    ingress: clients.length > 0 ? [{ from: clients, ports: [{ port: pg.port, protocol: "TCP" }] }] : [],
+                },
+            },
+            child,
+        );
+        return { host: pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`, password };
+    }
+}
+
+function waitForPostgres(image: string, host: pulumi.Input<string>, port: number): Container {
+    return {
+        name: "wait-for-postgres",
+        image,
+        command: ["sh", "-c", 'until pg_isready -h "$PGHOST" -p "$PGPORT" -t 2; do echo "waiting for $PGHOST:$PGPORT"; sleep 2; done'],
+        env: [
+            { name: "PGHOST", value: host },
+            { name: "PGPORT", value: String(port) },
+        ],
+        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+        securityContext: { ...restrictedContainerSecurity(), runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID },
+    };
+}

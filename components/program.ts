@@ -1,0 +1,27 @@
+// The whole program, callable by `pulumi up` (index.ts) and by the offline render.
+import * as pulumi from "@pulumi/pulumi";
+import { McpMesh } from "./mesh";
+import { readStackConfig } from "./stack-config";
+
+export interface StackOutputs {
+    namespace: pulumi.Output<string>;
+    registryUrl: pulumi.Output<string>;
+    registryService: pulumi.Output<string>;
+    kubectl: pulumi.Output<Record<string, string>>;
+}
+
+/** `opts` reach every resource (the offline render records options through them). */
+export function program(opts?: pulumi.ComponentResourceOptions): StackOutputs {
+    const { config, secrets } = readStackConfig();
+    const mesh = new McpMesh("mcp-mesh", { config, secrets }, opts);
+    return {
+        namespace: mesh.namespace,
+        registryUrl: mesh.registry.url,
+        registryService: mesh.registry.serviceName,
+        kubectl: mesh.namespace.apply((ns): Record<string, string> => ({
+            registry: `kubectl get statefulset,pods,svc -n ${ns} -l app.kubernetes.io/component=registry`,
+            registryLogs: `kubectl logs -n ${ns} -l app.kubernetes.io/name=mcp-mesh-registry`,
+            agents: `kubectl get mcpagents,pods,svc -n ${ns} -l app.kubernetes.io/component=agent`,
+        })),
+    };
+}

@@ -1,0 +1,305 @@
+// The MCP Mesh registry: StatefulSet with per-replica storage, Services, RBAC for
+// leader-election leases, settings ConfigMap, generated Secret, PDB, NetworkPolicy.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { createHash } from "crypto";
+import { MeshConfig } from "./config";
+import { imageVersion, labels, PART_OF, selectorLabels } from "./labels";
+import { DATA_DIR, leaderElection, REGISTRY_NAME, registrySettings, TLS_DIR } from "./registry-settings";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
+
+type Container = k8s.types.input.core.v1.Container;
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+type Volume = k8s.types.input.core.v1.Volume;
+type VolumeMount = k8s.types.input.core.v1.VolumeMount;
+type Affinity = k8s.types.input.core.v1.Affinity;
+type Probe = k8s.types.input.core.v1.Probe;
+
+export const REGISTRY_CONFIGMAP = "mcp-registry-config";
+export const REGISTRY_SECRET = "mcp-registry-secret";
+export const REGISTRY_HEADLESS = `${REGISTRY_NAME}-headless`;
+
+export interface RegistryArgs {
+    /** The validated stack config; the registry reads `registry` and `database`. */
+    config: MeshConfig;
+    /** Namespace to deploy into. */
+    namespace: pulumi.Input<string>;
+    /** Value of app.kubernetes.io/instance; McpMesh passes the stack name. */
+    instance: string;
+    /** PostgreSQL DSN (secret) when database.type=postgres; stored in the registry Secret. Default: none (SQLite). */
+    databaseUrl?: pulumi.Output<string>;
+    /** Containers that must complete before the registry starts (e.g. wait for PostgreSQL). Default: none. */
+    initContainers?: Container[];
+}
+
+export class Registry extends pulumi.ComponentResource {
+    /** Name of the client Service agents talk to. */
+    public readonly serviceName: pulumi.Output<string>;
+    /** In-cluster URL of the registry API, e.g. http://mcp-mesh-registry.mcp-mesh.svc.cluster.local:8000. */
+    public readonly url: pulumi.Output<string>;
+    public readonly statefulSet: k8s.apps.v1.StatefulSet;
+    /** Selector labels of the registry pods (for other components' NetworkPolicies). */
+    public readonly podLabels: Record<string, string>;
+
+    constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mcp-mesh:index:Registry", name, {}, opts);
+        const { config, namespace, instance } = args;
+        const registry = config.registry;
+        const child = { parent: this };
+        const commonLabels = labels({ name: REGISTRY_NAME, component: "registry", instance, version: imageVersion(registry.image) });
+        const selector = selectorLabels({ name: REGISTRY_NAME, instance });
+        const meta = (objectName: string) => ({ name: objectName, namespace, labels: commonLabels });
+        this.podLabels = selector;
+
+        const serviceAccount = new k8s.core.v1.ServiceAccount(
+            REGISTRY_NAME,
+            { metadata: meta(REGISTRY_NAME), automountServiceAccountToken: leaderElection(config) },
+            child,
+        );
+        const role = new k8s.rbac.v1.Role(
+            `${REGISTRY_NAME}-leader-election`,
+            {
+                metadata: meta(`${REGISTRY_NAME}-leader-election`),
+                rules: [
+                    {
+                        apiGroups: ["coordination.k8s.io"],
+                        resources: ["leases"],
+                        verbs: ["get", "list", "watch", "create", "update", "patch"],
+                    },
+                ],
+            },
+            child,
+        );
+        new k8s.rbac.v1.RoleBinding(
+            `${REGISTRY_NAME}-leader-election`,
+            {
+                metadata: meta(`${REGISTRY_NAME}-leader-election`),
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace }],
+            },
+            child,
+        );
+
+        const settings = registrySettings(config);
+        const configMap = new k8s.core.v1.ConfigMap(REGISTRY_CONFIGMAP, { metadata: meta(REGISTRY_CONFIGMAP), data: settings }, child);
+
+        const secretData: Record<string, pulumi.Output<string>> = {};
+        if (registry.auth.enabled) {
+            secretData["auth-token"] = new random.RandomPassword("registry-auth-token", { length: 48, special: false }, child).result;
+        }
+        if (args.databaseUrl) {
+            secretData["database-url"] = pulumi.secret(args.databaseUrl);
+        }
+        const secret =
+            Object.keys(secretData).length > 0
+                ? new k8s.core.v1.Secret(REGISTRY_SECRET, { metadata: meta(REGISTRY_SECRET), type: "Opaque", stringData: secretData }, child)
+                : undefined;
+        const secretEnv: EnvVar[] = [
+            ...(args.databaseUrl ? [secretKeyEnv("DATABASE_URL", "database-url")] : []),
+            ...(registry.auth.enabled ? [secretKeyEnv("MCP_MESH_AUTH_TOKEN", "auth-token")] : []),
+        ];
+
+        const headless = new k8s.core.v1.Service(
+            REGISTRY_HEADLESS,
+            {
+                metadata: meta(REGISTRY_HEADLESS),
+                spec: {
+                    clusterIP: "None",
+                    publishNotReadyAddresses: true,
+                    selector,
+                    ports: [{ name: "http", port: registry.port, targetPort: "http", protocol: "TCP" }],
+                },
+            },
+            child,
+        );
+        const service = new k8s.core.v1.Service(
+            REGISTRY_NAME,
+            {
+                metadata: meta(REGISTRY_NAME),
+                spec: {
+                    type: "ClusterIP",
+                    selector,
+                    ports: [{ name: "http", port: registry.port, targetPort: "http", protocol: "TCP" }],
+                },
+            },
+            child,
+        );
+
+        const httpProbe = (path: string, probe: MeshConfig["registry"]["probes"]["liveness"]): Probe => ({
+            httpGet: { path, port: "http" },
+            ...probe,
+        });
+        const volumes: Volume[] = [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }];
+        const mounts: VolumeMount[] = [
+            { name: "data", mountPath: DATA_DIR },
+            { name: "tmp", mountPath: "/tmp" },
+        ];
+        if (registry.tls.secretName) {
+            volumes.push({ name: "tls", secret: { secretName: registry.tls.secretName, defaultMode: 0o440 } });
+            mounts.push({ name: "tls", mountPath: TLS_DIR, readOnly: true });
+        }
+        const podAnnotations: Record<string, string> = {
+            "checksum/config": checksum(settings),
+            ...(registry.monitoring.scrapeAnnotations
+                ? { "prometheus.io/scrape": "true", "prometheus.io/port": String(registry.port), "prometheus.io/path": "/metrics" }
+                : {}),
+        };
+
+        this.statefulSet = new k8s.apps.v1.StatefulSet(
+            REGISTRY_NAME,
+            {
+                metadata: {
+                    ...meta(REGISTRY_NAME),
+                    // volumeClaimTemplates are immutable and ignored below: this shows a size edit in preview.
+                    annotations: { "mcp-mesh.io/requested-storage": registry.storage.size },
+                },
+                spec: {
+                    serviceName: headless.metadata.name,
+                    replicas: registry.replicas,
+                    podManagementPolicy: "Parallel",
+                    updateStrategy: { type: "RollingUpdate" },
+                    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+                    selector: { matchLabels: selector },
+                    template: {
+                        metadata: { labels: commonLabels, annotations: podAnnotations },
+                        spec: {
+                            serviceAccountName: serviceAccount.metadata.name,
+                            automountServiceAccountToken: leaderElection(config),
+                            securityContext: restrictedPodSecurity(),
+                            enableServiceLinks: false,
+                            terminationGracePeriodSeconds: 30,
+                            ...(registry.priorityClassName ? { priorityClassName: registry.priorityClassName } : {}),
+                            affinity: registry.affinity ?? spreadAffinity(selector, registry.spread),
+                            topologySpreadConstraints: [
+                                {
+                                    maxSkew: 1,
+                                    topologyKey: "topology.kubernetes.io/zone",
+                                    whenUnsatisfiable: "ScheduleAnyway",
+                                    labelSelector: { matchLabels: selector },
+                                },
+                            ],
+                            ...(Object.keys(registry.nodeSelector).length > 0 ? { nodeSelector: registry.nodeSelector } : {}),
+                            ...(registry.tolerations.length > 0 ? { tolerations: registry.tolerations } : {}),
+                            ...(args.initContainers?.length ? { initContainers: args.initContainers } : {}),
+                            containers: [
+                                {
+                                    name: "registry",
+                                    image: registry.image,
+                                    imagePullPolicy: registry.imagePullPolicy,
+                                    ports: [{ name: "http", containerPort: registry.port, protocol: "TCP" }],
+                                    envFrom: [{ configMapRef: { name: configMap.metadata.name } }],
+                                    env: [
+                                        fieldEnv("POD_NAME", "metadata.name"),
+                                        fieldEnv("POD_NAMESPACE", "metadata.namespace"),
+                                        fieldEnv("POD_IP", "status.podIP"),
+                                        fieldEnv("REGISTRY_INSTANCE_ID", "metadata.name"),
+                                        ...secretEnv,
+                                    ],
+                                    resources: registry.resources,
+                                    securityContext: restrictedContainerSecurity(),
+                                    startupProbe: httpProbe("/health", registry.probes.startup),
+                                    livenessProbe: httpProbe("/health", registry.probes.liveness),
+                                    readinessProbe: httpProbe("/health", registry.probes.readiness),
+                                    volumeMounts: mounts,
+                                },
+                            ],
+                            volumes,
+                        },
+                    },
+                    volumeClaimTemplates: [
+                        {
+                            metadata: { name: "data", labels: selector },
+                            spec: {
+                                accessModes: ["ReadWriteOnce"],
+                                ...(registry.storage.storageClass ? { storageClassName: registry.storage.storageClass } : {}),
+                                resources: { requests: { storage: registry.storage.size } },
+                            },
+                        },
+                    ],
+                },
+            },
+            { ...child, dependsOn: secret ? [secret] : [], ignoreChanges: ["spec.volumeClaimTemplates"] },
+        );
+
+        if (registry.replicas > 1) {
+            new k8s.policy.v1.PodDisruptionBudget(
+                REGISTRY_NAME,
+                { metadata: meta(REGISTRY_NAME), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
+                child,
+            );
+        }
+
+        new k8s.networking.v1.NetworkPolicy(
+            REGISTRY_NAME,
+            {
+                metadata: meta(REGISTRY_NAME),
+                spec: {
+                    podSelector: { matchLabels: selector },
+                    policyTypes: ["Ingress"],
+                    ingress: [
+                        {
+                            // Mesh pods (agents, registry peers, backup jobs) in this namespace.
+                            from: [{ podSelector: { matchLabels: { "app.kubernetes.io/part-of": PART_OF } } }],
+                            ports: [{ port: registry.port, protocol: "TCP" }],
+                        },
+                        {
+                            // Prometheus scrapes /metrics on the HTTP port.
+                            from: [
+                                {
+                                    namespaceSelector: {
+                                        matchLabels: { "kubernetes.io/metadata.name": registry.monitoring.namespace },
+                                    },
+                                },
+                            ],
+                            ports: [{ port: registry.port, protocol: "TCP" }],
+                        },
+                    ],
+                },
+            },
+            child,
+        );
+
+        if (registry.monitoring.serviceMonitor) {
+            new k8s.apiextensions.CustomResource(
+                REGISTRY_NAME,
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "ServiceMonitor",
+                    metadata: meta(REGISTRY_NAME),
+                    spec: {
+                        selector: { matchLabels: selector },
+                        namespaceSelector: { matchNames: [namespace] },
+                        endpoints: [{ port: "http", path: "/metrics", interval: registry.monitoring.interval }],
+                    },
+                },
+                child,
+            );
+        }
+
+        this.serviceName = service.metadata.name;
+        this.url = pulumi.interpolate`http://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${registry.port}`;
+        this.registerOutputs({ serviceName: this.serviceName, url: this.url });
+    }
+}
+
+function fieldEnv(name: string, fieldPath: string): EnvVar {
+    return { name, valueFrom: { fieldRef: { fieldPath } } };
+}
+
+function secretKeyEnv(name: string, key: string): EnvVar {
+    return { name, valueFrom: { secretKeyRef: { name: REGISTRY_SECRET, key } } };
+}
+
+/** Replicas on different nodes: `required` refuses to co-locate, `preferred` only tries. */
+function spreadAffinity(selector: Record<string, string>, spread: "preferred" | "required"): Affinity {
+    const term = { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" };
+    return spread === "required"
+        ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } }
+        : { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
+}
+
+export function checksum(data: Record<string, string>): string {
+    const canonical = JSON.stringify(Object.keys(data).sort().map((key) => [key, data[key]]));
+    return createHash("sha256").update(canonical).digest("hex");
+}

@@ -1,0 +1,177 @@
+import { strict as assert } from "assert";
+import { ConfigError, parseMeshConfig, REGISTRY_IMAGE } from "../components/config";
+import { parse } from "yaml";
+import { stackFileText, STACKS } from "./support/stacks";
+
+function problems(raw: Record<string, unknown>, secretKeys: string[] = []): string[] {
+    try {
+        parseMeshConfig(raw, { secretKeys });
+    } catch (error) {
+        assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+        return error.problems;
+    }
+    assert.fail("expected the config to be rejected");
+}
+
+describe("stack config", () => {
+    it("fills every default from an empty config", () => {
+        const config = parseMeshConfig({});
+        assert.equal(config.namespace, "mcp-mesh");
+        assert.equal(config.createNamespace, true);
+        assert.equal(config.installCrds, true);
+        assert.equal(config.registry.replicas, 1);
+        assert.equal(config.registry.image, REGISTRY_IMAGE);
+        assert.equal(config.registry.port, 8000);
+        assert.equal(config.registry.logLevel, "INFO");
+        assert.deepEqual(config.registry.resources, {
+            requests: { cpu: "100m", memory: "128Mi" },
+            limits: { cpu: "500m", memory: "512Mi" },
+        });
+        assert.equal(config.registry.storage.size, "1Gi");
+        assert.equal(config.registry.storage.storageClass, undefined);
+        assert.equal(config.database.type, "sqlite");
+    });
+
+    it("keeps defaults for the resource fields a stack leaves out", () => {
+        const config = parseMeshConfig({ registry: { resources: { limits: { memory: "1Gi" } } } });
+        assert.deepEqual(config.registry.resources, {
+            requests: { cpu: "100m", memory: "128Mi" },
+            limits: { cpu: "500m", memory: "1Gi" },
+        });
+    });
+
+    it("defaults sslmode by PostgreSQL mode", () => {
+        const provision = parseMeshConfig({ database: { type: "postgres", postgres: { mode: "provision" } } });
+        assert.equal(provision.database.postgres.sslmode, "disable");
+        const external = parseMeshConfig(
+            { database: { type: "postgres", postgres: { host: "db.example.com" } } },
+            { secretKeys: ["databasePassword"] },
+        );
+        assert.equal(external.database.postgres.sslmode, "require");
+    });
+
+    for (const stack of STACKS) {
+        it(`accepts Pulumi.${stack}.yaml`, () => {
+            const file = parse(stackFileText(stack)) as { config: Record<string, unknown> };
+            const raw = Object.fromEntries(Object.entries(file.config).map(([key, value]) => [key.replace(/^mcp-mesh:/, ""), value]));
+            assert.doesNotThrow(() => parseMeshConfig(raw));
+        });
+    }
+
+    const rejected: [string, Record<string, unknown>, string][] = [
+        [
+            "an unknown key",
+            { registry: { replica: 3 } },
+            "registry.replica: unknown key (got 3); allowed keys here: replicas, image,",
+        ],
+        ["an unknown top-level key", { namespaces: "x" }, 'namespaces: unknown key (got "x"); allowed keys here: namespace,'],
+        ["a string for a number", { registry: { replicas: "three" } }, 'registry.replicas: got "three"; must be a number'],
+        ["negative replicas", { registry: { replicas: -1 } }, "registry.replicas: got -1; must be >= 1"],
+        ["fractional replicas", { registry: { replicas: 1.5 } }, "registry.replicas: got 1.5; must be a whole number"],
+        [
+            "an invalid quantity",
+            { registry: { storage: { size: "10Gb" } } },
+            'registry.storage.size: got "10Gb"; must be a Kubernetes quantity',
+        ],
+        [
+            "an invalid namespace",
+            { namespace: "MCP_Mesh" },
+            'namespace: got "MCP_Mesh"; must be a DNS-1123 label',
+        ],
+        [
+            "a request above its limit",
+            { registry: { resources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } } },
+            'registry.resources.requests.memory: got "2Gi"; must not exceed limits.memory (1Gi)',
+        ],
+        [
+            "a default request above a lowered limit",
+            { registry: { resources: { limits: { cpu: "50m" } } } },
+            'registry.resources.requests.cpu: got "100m"; must not exceed limits.cpu (50m)',
+        ],
+        [
+            "an untagged image",
+            { registry: { image: "mcpmesh/registry" } },
+            'registry.image: got "mcpmesh/registry"; must pin a version tag',
+        ],
+        [
+            "a :latest image",
+            { registry: { image: "mcpmesh/registry:latest" } },
+            "registry.image: got \"mcpmesh/registry:latest\"; must not use the mutable tag ':latest'",
+        ],
+        [
+            "an unknown log level",
+            { registry: { logLevel: "TRACE" } },
+            'registry.logLevel: got "TRACE"; must be one of: DEBUG, INFO, WARNING, ERROR, CRITICAL',
+        ],
+        [
+            "several replicas on SQLite",
+            { registry: { replicas: 3 } },
+            "registry.replicas: got 3; requires database.type=postgres (SQLite is single-writer",
+        ],
+        [
+            "an unknown database type",
+            { database: { type: "mysql" } },
+            'database.type: got "mysql"; must be one of: sqlite, postgres',
+        ],
+        [
+            "an external PostgreSQL without a host",
+            { database: { type: "postgres" } },
+            "database.postgres.host: got nothing; is required when database.type=postgres",
+        ],
+        [
+            "a port out of range",
+            { registry: { port: 70000 } },
+            "registry.port: got 70000; must be <= 65535",
+        ],
+        [
+            "an eviction before the timeout",
+            { registry: { heartbeat: { timeoutThreshold: 30, evictionThreshold: 20 } } },
+            "registry.heartbeat.evictionThreshold: got 20; must be greater than registry.heartbeat.timeoutThreshold (30)",
+        ],
+        [
+            "a misspelled affinity field",
+            { registry: { affinity: { podAntiAfinity: {} } } },
+            "registry.affinity.podAntiAfinity: unknown key",
+        ],
+        [
+            "a bad toleration effect",
+            { registry: { tolerations: [{ key: "dedicated", effect: "Never" }] } },
+            'registry.tolerations[0].effect: got "Never"; must be one of: NoSchedule, PreferNoSchedule, NoExecute',
+        ],
+        ["a boolean given as text", { createNamespace: "yes" }, 'createNamespace: got "yes"; must be a boolean'],
+    ];
+    for (const [what, raw, expected] of rejected) {
+        it(`rejects ${what}`, () => {
+            const found = problems(raw);
+            assert.ok(
+                found.some((line) => line.startsWith(expected)),
+                `expected a line starting with:\n  ${expected}\ngot:\n  ${found.join("\n  ")}`,
+            );
+        });
+    }
+
+    it("reports every problem at once, one line each", () => {
+        const found = problems({
+            namespace: "Bad",
+            registry: { replica: 3, logLevel: "LOUD", image: "x:latest", storage: { size: "1GB" } },
+        });
+        assert.equal(found.length, 5, found.join("\n"));
+        for (const line of found) {
+            assert.ok(!line.includes("\n"), line);
+            assert.match(line, /^[a-zA-Z.[\]0-9]+: /);
+        }
+    });
+
+    it("requires the external database password as a secret key", () => {
+        const raw = { database: { type: "postgres", postgres: { host: "db.internal" } } };
+        assert.deepEqual(problems(raw), [
+            "databasePassword: not set; required when database.type=postgres and database.postgres.mode=external " +
+                "(set it encrypted: pulumi config set --secret databasePassword <password>)",
+        ]);
+        assert.doesNotThrow(() => parseMeshConfig(raw, { secretKeys: ["databasePassword"] }));
+    });
+
+    it("keeps secret keys out of the plain schema", () => {
+        assert.doesNotThrow(() => parseMeshConfig({ databasePassword: "<redacted>" }));
+    });
+});

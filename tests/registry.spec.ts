@@ -1,0 +1,138 @@
+// The Registry component's objects and wiring, under Pulumi mocks.
+import { strict as assert } from "assert";
+import { K8sObject } from "./support/render";
+import { podTemplate } from "./support/pods";
+import { find, ofKind, renderConfig } from "./support/stacks";
+
+const POSTGRES = { database: { type: "postgres", postgres: { mode: "provision" } } };
+
+async function registryObjects(config: Record<string, unknown>): Promise<K8sObject[]> {
+    return (await renderConfig(config)).objects;
+}
+
+function env(objects: K8sObject[]): Map<string, unknown> {
+    const container = podTemplate(find(objects, "StatefulSet", "mcp-mesh-registry"))?.spec.containers[0];
+    return new Map((container?.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
+}
+
+describe("Registry component", () => {
+    it("single SQLite replica: no PDB, no leader election, no API token mounted", async () => {
+        const objects = await registryObjects({});
+        assert.equal(ofKind(objects, "PodDisruptionBudget").length, 0);
+        const settings = find(objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>;
+        assert.equal(settings.MCP_MESH_LEADER_ELECTION, "false");
+        assert.equal(settings.DATABASE_URL, "/data/registry.db");
+        assert.equal(settings.DB_JOURNAL_MODE, "WAL");
+        const pod = podTemplate(find(objects, "StatefulSet", "mcp-mesh-registry"))?.spec as unknown as Record<string, unknown>;
+        assert.equal(pod.automountServiceAccountToken, false);
+        assert.equal(ofKind(objects, "Secret").length, 0, "no credentials to hold");
+    });
+
+    it("several replicas: leader election on, leases-only Role, token mounted, PDB", async () => {
+        const objects = await registryObjects({ ...POSTGRES, registry: { replicas: 3 } });
+        const settings = find(objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>;
+        assert.equal(settings.MCP_MESH_LEADER_ELECTION, "true");
+        assert.equal(settings.MCP_MESH_LEADER_ELECTION_LEASE, "mcp-mesh-registry-leader");
+        const role = find(objects, "Role", "mcp-mesh-registry-leader-election") as unknown as { rules: Record<string, string[]>[] };
+        assert.deepEqual(role.rules, [
+            { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "list", "watch", "create", "update", "patch"] },
+        ]);
+        assert.equal(ofKind(objects, "ClusterRole").length, 0);
+        const pdb = find(objects, "PodDisruptionBudget", "mcp-mesh-registry").spec as Record<string, unknown>;
+        assert.equal(pdb.maxUnavailable, 1);
+        const pod = podTemplate(find(objects, "StatefulSet", "mcp-mesh-registry"))?.spec as unknown as Record<string, unknown>;
+        assert.equal(pod.automountServiceAccountToken, true);
+    });
+
+    it("takes its pod identity from the downward API", async () => {
+        const vars = env(await registryObjects({}));
+        assert.deepEqual(vars.get("POD_NAME"), { fieldRef: { fieldPath: "metadata.name" } });
+        assert.deepEqual(vars.get("REGISTRY_INSTANCE_ID"), { fieldRef: { fieldPath: "metadata.name" } });
+        assert.deepEqual(vars.get("POD_NAMESPACE"), { fieldRef: { fieldPath: "metadata.namespace" } });
+    });
+
+    it("on PostgreSQL reads DATABASE_URL from its Secret and waits for the database first", async () => {
+        const rendered = await renderConfig({ ...POSTGRES }, { generated: () => "p@ss/word", redact: false });
+        const secret = find(rendered.objects, "Secret", "mcp-registry-secret").stringData as Record<string, string>;
+        assert.equal(
+            secret["database-url"],
+            "postgres://mcp_mesh:p%40ss%2Fword@mcp-mesh-postgres.mcp-mesh.svc.cluster.local:5432/mcp_mesh_registry?sslmode=disable",
+        );
+        const pod = podTemplate(find(rendered.objects, "StatefulSet", "mcp-mesh-registry"))?.spec;
+        assert.equal(pod?.initContainers?.[0].name, "wait-for-postgres");
+        assert.deepEqual(env(rendered.objects).get("DATABASE_URL"), { secretKeyRef: { name: "mcp-registry-secret", key: "database-url" } });
+    });
+
+    it("generates an API token into the Secret when auth is on", async () => {
+        const rendered = await renderConfig({ registry: { auth: { enabled: true } } }, { generated: (name) => `generated-${name}`, redact: false });
+        const secret = find(rendered.objects, "Secret", "mcp-registry-secret").stringData as Record<string, string>;
+        assert.equal(secret["auth-token"], "generated-registry-auth-token");
+        assert.ok(rendered.resources.some((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name === "registry-auth-token"));
+        assert.deepEqual(env(rendered.objects).get("MCP_MESH_AUTH_TOKEN"), { secretKeyRef: { name: "mcp-registry-secret", key: "auth-token" } });
+    });
+
+    it("rolls its pods when a setting changes, and only then", async () => {
+        const checksum = async (config: Record<string, unknown>) =>
+            podTemplate(find(await registryObjects(config), "StatefulSet", "mcp-mesh-registry"))?.metadata.annotations?.["checksum/config"];
+        const base = await checksum({});
+        assert.match(base ?? "", /^[0-9a-f]{64}$/);
+        assert.equal(await checksum({}), base);
+        assert.notEqual(await checksum({ registry: { logLevel: "DEBUG" } }), base);
+        assert.equal(await checksum({ registry: { storage: { size: "5Gi" } } }), base);
+    });
+
+    it("mounts a TLS secret and points the image at it", async () => {
+        const objects = await registryObjects({ registry: { tls: { secretName: "registry-tls" } } });
+        const settings = find(objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>;
+        assert.equal(settings.MCP_MESH_TLS_CERT, "/etc/mcp-mesh/tls/tls.crt");
+        const pod = podTemplate(find(objects, "StatefulSet", "mcp-mesh-registry"))?.spec;
+        assert.deepEqual(pod?.volumes?.find((v) => v.name === "tls")?.secret, { secretName: "registry-tls", defaultMode: 0o440 });
+    });
+
+    it("admits mesh pods on the API port and the monitoring namespace on metrics, nothing else", async () => {
+        const objects = await registryObjects({ registry: { monitoring: { namespace: "observability" } } });
+        const policy = find(objects, "NetworkPolicy", "mcp-mesh-registry").spec as { policyTypes: string[]; ingress: unknown[] };
+        assert.deepEqual(policy.policyTypes, ["Ingress"]);
+        assert.deepEqual(policy.ingress, [
+            { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/part-of": "mcp-mesh" } } }], ports: [{ port: 8000, protocol: "TCP" }] },
+            {
+                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "observability" } } }],
+                ports: [{ port: 8000, protocol: "TCP" }],
+            },
+        ]);
+    });
+
+    it("creates a ServiceMonitor only when asked", async () => {
+        assert.equal(ofKind(await registryObjects({}), "ServiceMonitor").length, 0);
+        const monitor = find(await registryObjects({ registry: { monitoring: { serviceMonitor: true } } }), "ServiceMonitor", "mcp-mesh-registry");
+        assert.deepEqual((monitor.spec as { endpoints: unknown[] }).endpoints, [{ port: "http", path: "/metrics", interval: "30s" }]);
+    });
+
+    it("uses the stack's affinity instead of the generated anti-affinity", async () => {
+        const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "pool", operator: "In", values: ["mesh"] }] }] } } };
+        const pod = podTemplate(find(await registryObjects({ registry: { affinity } }), "StatefulSet", "mcp-mesh-registry"))?.spec;
+        assert.deepEqual(pod?.affinity, affinity);
+    });
+
+    it("keeps a storage-size edit from replacing the StatefulSet, and shows it in an annotation", async () => {
+        const rendered = await renderConfig({ registry: { storage: { size: "20Gi" } } });
+        const statefulSet = find(rendered.objects, "StatefulSet", "mcp-mesh-registry");
+        assert.equal(statefulSet.metadata.annotations?.["mcp-mesh.io/requested-storage"], "20Gi");
+        const registered = rendered.resources.find((r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.name === "mcp-mesh-registry");
+        assert.deepEqual(registered?.options.ignoreChanges, ["spec.volumeClaimTemplates"]);
+    });
+
+    it("omits the Namespace and the CRD when the stack says so", async () => {
+        const objects = await registryObjects({ createNamespace: false, installCrds: false, namespace: "shared" });
+        assert.equal(ofKind(objects, "Namespace").length, 0);
+        assert.equal(ofKind(objects, "CustomResourceDefinition").length, 0);
+        assert.equal(find(objects, "StatefulSet", "mcp-mesh-registry").metadata.namespace, "shared");
+    });
+
+    it("labels the namespace for Pod Security Standards restricted", async () => {
+        const labels = find(await registryObjects({}), "Namespace", "mcp-mesh").metadata.labels ?? {};
+        for (const mode of ["enforce", "audit", "warn"]) {
+            assert.equal(labels[`pod-security.kubernetes.io/${mode}`], "restricted");
+        }
+    });
+});

@@ -1,0 +1,255 @@
+// Whole-stack invariants over every object that dev and prod render.
+import { strict as assert } from "assert";
+import { K8sObject, Rendered, toYamlStream } from "./support/render";
+import { allContainers, ContainerView, podTemplate } from "./support/pods";
+import { CUSTOM_KINDS, openApiValidator } from "./support/openapi";
+import { find, ofKind, renderRepoStack, STACKS } from "./support/stacks";
+import { parseMeshConfig } from "../components/config";
+
+const CLUSTER_SCOPED = new Set(["Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding"]);
+const LONG_RUNNING = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
+
+function workloads(objects: readonly K8sObject[]): K8sObject[] {
+    return objects.filter((o) => podTemplate(o) !== undefined);
+}
+
+function matches(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
+    return Object.entries(selector).every(([key, value]) => labels?.[key] === value);
+}
+
+function keysOf(object: K8sObject): string[] {
+    return [...Object.keys((object.data as object) ?? {}), ...Object.keys((object.stringData as object) ?? {})];
+}
+
+function volumeClaimTemplateNames(workload: K8sObject): string[] {
+    const spec = workload.spec as { volumeClaimTemplates?: { metadata: { name: string } }[] };
+    return (spec.volumeClaimTemplates ?? []).map((t) => t.metadata.name);
+}
+
+function imageProblems(container: ContainerView): string[] {
+    const tag = container.image.split("/").pop()?.split(":")[1];
+    if (container.image.includes("@sha256:")) {
+        return [];
+    }
+    return !tag || tag === "latest" ? [`${container.name}: image ${container.image} is not pinned`] : [];
+}
+
+for (const stack of STACKS) {
+    describe(`stack ${stack}: every rendered object`, () => {
+        let rendered: Rendered;
+        let objects: K8sObject[];
+        const where = (o: K8sObject) => `${o.kind}/${o.metadata.name}`;
+
+        before(async () => {
+            rendered = await renderRepoStack(stack);
+            objects = rendered.objects;
+        });
+
+        it("has a name, and a namespace exactly when namespaced", () => {
+            for (const object of objects) {
+                assert.ok(object.metadata.name, `${object.kind} without a name`);
+                if (CLUSTER_SCOPED.has(object.kind)) {
+                    assert.equal(object.metadata.namespace, undefined, where(object));
+                } else {
+                    assert.equal(object.metadata.namespace, rendered.outputs.namespace, where(object));
+                }
+            }
+        });
+
+        it("carries the recommended labels", () => {
+            for (const object of objects) {
+                const labels = object.metadata.labels ?? {};
+                for (const key of ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component"]) {
+                    assert.ok(labels[key], `${where(object)} lacks ${key}`);
+                }
+                assert.equal(labels["app.kubernetes.io/part-of"], "mcp-mesh", where(object));
+                assert.equal(labels["app.kubernetes.io/managed-by"], "pulumi", where(object));
+            }
+        });
+
+        it("is valid against the Kubernetes OpenAPI schema", () => {
+            for (const object of objects) {
+                const validate = openApiValidator(object);
+                if (!validate) {
+                    assert.ok(CUSTOM_KINDS.has(`${object.apiVersion}/${object.kind}`), `no validator for ${object.apiVersion} ${object.kind}`);
+                    continue;
+                }
+                assert.doesNotThrow(() => validate(object), where(object));
+            }
+        });
+
+        it("runs every pod under Pod Security Standards restricted, init containers included", () => {
+            assert.ok(workloads(objects).length > 0);
+            for (const workload of workloads(objects)) {
+                const pod = podTemplate(workload)?.spec;
+                assert.ok(pod);
+                assert.equal(pod.securityContext?.runAsNonRoot, true, where(workload));
+                assert.equal(pod.securityContext?.seccompProfile?.type, "RuntimeDefault", where(workload));
+                for (const key of ["hostNetwork", "hostPID", "hostIPC"]) {
+                    assert.ok(!(key in pod) || (pod as unknown as Record<string, unknown>)[key] === false, `${where(workload)} ${key}`);
+                }
+                for (const container of allContainers(pod)) {
+                    const context = container.securityContext ?? {};
+                    const name = `${where(workload)}/${container.name}`;
+                    assert.equal(context.allowPrivilegeEscalation, false, name);
+                    assert.notEqual(context.privileged, true, name);
+                    assert.deepEqual(context.capabilities?.drop, ["ALL"], name);
+                    assert.equal(context.readOnlyRootFilesystem, true, name);
+                    assert.notEqual(context.runAsUser, 0, name);
+                }
+            }
+        });
+
+        it("sets cpu and memory requests and limits on every container", () => {
+            for (const workload of workloads(objects)) {
+                for (const container of allContainers(podTemplate(workload)?.spec ?? { containers: [] })) {
+                    for (const kind of ["requests", "limits"] as const) {
+                        for (const resource of ["cpu", "memory"]) {
+                            assert.ok(container.resources?.[kind]?.[resource], `${where(workload)}/${container.name} ${kind}.${resource}`);
+                        }
+                    }
+                }
+            }
+        });
+
+        it("pins every image (no :latest, no missing tag)", () => {
+            const problems = workloads(objects).flatMap((w) => allContainers(podTemplate(w)?.spec ?? { containers: [] }).flatMap(imageProblems));
+            assert.deepEqual(problems, []);
+        });
+
+        it("probes every long-running container", () => {
+            for (const workload of workloads(objects).filter((w) => LONG_RUNNING.has(w.kind))) {
+                for (const container of podTemplate(workload)?.spec.containers ?? []) {
+                    for (const probe of ["startupProbe", "livenessProbe", "readinessProbe"] as const) {
+                        assert.ok(container[probe], `${where(workload)}/${container.name} has no ${probe}`);
+                    }
+                }
+            }
+        });
+
+        it("resolves every ConfigMap, Secret, claim and service-account reference", () => {
+            const has = (kind: string, name: string) => objects.some((o) => o.kind === kind && o.metadata.name === name);
+            const hasKey = (kind: string, name: string, key: string) =>
+                objects.some((o) => o.kind === kind && o.metadata.name === name && keysOf(o).includes(key));
+            for (const workload of workloads(objects)) {
+                const pod = podTemplate(workload)?.spec;
+                assert.ok(pod);
+                if (pod.serviceAccountName) {
+                    assert.ok(has("ServiceAccount", pod.serviceAccountName), `${where(workload)}: ServiceAccount ${pod.serviceAccountName}`);
+                }
+                for (const container of allContainers(pod)) {
+                    for (const env of container.env ?? []) {
+                        const cm = env.valueFrom?.configMapKeyRef;
+                        const secret = env.valueFrom?.secretKeyRef;
+                        if (cm) assert.ok(hasKey("ConfigMap", cm.name, cm.key), `${where(workload)}: ${env.name} -> ConfigMap ${cm.name}/${cm.key}`);
+                        if (secret) assert.ok(hasKey("Secret", secret.name, secret.key), `${where(workload)}: ${env.name} -> Secret ${secret.name}/${secret.key}`);
+                    }
+                    for (const source of container.envFrom ?? []) {
+                        if (source.configMapRef) assert.ok(has("ConfigMap", source.configMapRef.name), `${where(workload)}: envFrom ${source.configMapRef.name}`);
+                        if (source.secretRef) assert.ok(has("Secret", source.secretRef.name), `${where(workload)}: envFrom ${source.secretRef.name}`);
+                    }
+                    const volumeNames = new Set([...(pod.volumes ?? []).map((v) => v.name), ...volumeClaimTemplateNames(workload)]);
+                    for (const mount of container.volumeMounts ?? []) {
+                        assert.ok(volumeNames.has(mount.name), `${where(workload)}/${container.name}: mount ${mount.name} has no volume`);
+                    }
+                }
+                for (const volume of pod.volumes ?? []) {
+                    if (volume.configMap) assert.ok(has("ConfigMap", volume.configMap.name), `${where(workload)}: volume ${volume.name}`);
+                    if (volume.secret) assert.ok(has("Secret", volume.secret.secretName), `${where(workload)}: volume ${volume.name}`);
+                    if (volume.persistentVolumeClaim) {
+                        assert.ok(has("PersistentVolumeClaim", volume.persistentVolumeClaim.claimName), `${where(workload)}: claim ${volume.persistentVolumeClaim.claimName}`);
+                    }
+                }
+                const serviceName = (workload.spec as { serviceName?: string }).serviceName;
+                if (serviceName) assert.ok(has("Service", serviceName), `${where(workload)}: serviceName ${serviceName}`);
+            }
+            for (const binding of ofKind(objects, "RoleBinding")) {
+                const { roleRef, subjects } = binding as unknown as { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string }[] };
+                assert.ok(has(roleRef.kind, roleRef.name), `${where(binding)}: ${roleRef.kind} ${roleRef.name}`);
+                for (const subject of subjects) assert.ok(has(subject.kind, subject.name), `${where(binding)}: ${subject.kind} ${subject.name}`);
+            }
+        });
+
+        it("selects pods that exist, from every Service, PDB and NetworkPolicy", () => {
+            const podLabels = workloads(objects).map((w) => podTemplate(w)?.metadata.labels);
+            for (const service of ofKind(objects, "Service")) {
+                const selector = (service.spec as { selector?: Record<string, string> }).selector ?? {};
+                assert.ok(podLabels.some((labels) => matches(selector, labels)), `${where(service)} selects no pod`);
+            }
+            for (const object of [...ofKind(objects, "PodDisruptionBudget"), ...ofKind(objects, "NetworkPolicy")]) {
+                const spec = object.spec as { selector?: { matchLabels: Record<string, string> }; podSelector?: { matchLabels: Record<string, string> } };
+                const selector = (spec.selector ?? spec.podSelector)?.matchLabels ?? {};
+                assert.ok(Object.keys(selector).length > 0, `${where(object)} selects everything`);
+                assert.ok(podLabels.some((labels) => matches(selector, labels)), `${where(object)} selects no pod`);
+            }
+        });
+
+        it("covers every pod with a NetworkPolicy", () => {
+            const selectors = ofKind(objects, "NetworkPolicy").map((p) => (p.spec as { podSelector: { matchLabels: Record<string, string> } }).podSelector.matchLabels);
+            for (const workload of workloads(objects)) {
+                const labels = podTemplate(workload)?.metadata.labels;
+                assert.ok(selectors.some((selector) => matches(selector, labels)), `${where(workload)} has no NetworkPolicy`);
+            }
+        });
+
+        it("gives every multi-replica workload a PodDisruptionBudget", () => {
+            const pdbSelectors = ofKind(objects, "PodDisruptionBudget").map((p) => (p.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels);
+            for (const workload of workloads(objects).filter((w) => ((w.spec as { replicas?: number }).replicas ?? 1) > 1)) {
+                const labels = podTemplate(workload)?.metadata.labels;
+                assert.ok(pdbSelectors.some((selector) => matches(selector, labels)), `${where(workload)} has no PDB`);
+            }
+        });
+
+        it("prints no secret value", () => {
+            for (const secret of ofKind(objects, "Secret")) {
+                for (const field of ["data", "stringData"]) {
+                    for (const value of Object.values((secret[field] as Record<string, string>) ?? {})) {
+                        assert.equal(value, "<redacted>", where(secret));
+                    }
+                }
+            }
+        });
+
+        it("renders byte-identical output twice", async () => {
+            const again = await renderRepoStack(stack);
+            assert.equal(toYamlStream(again.objects), toYamlStream(objects));
+        });
+
+        it("labels the registry as the seed's kubectl commands expect", () => {
+            const statefulSet = find(objects, "StatefulSet", "mcp-mesh-registry");
+            for (const labels of [statefulSet.metadata.labels, podTemplate(statefulSet)?.metadata.labels]) {
+                assert.equal(labels?.["app.kubernetes.io/name"], "mcp-mesh-registry");
+                assert.equal(labels?.["app.kubernetes.io/component"], "registry");
+            }
+            find(objects, "Service", "mcp-mesh-registry");
+            find(objects, "Service", "mcp-mesh-registry-headless");
+            assert.deepEqual(volumeClaimTemplateNames(statefulSet), ["data"]);
+        });
+    });
+}
+
+describe("stack prod", () => {
+    it("runs a 3-replica registry on PostgreSQL, one replica per node, on the named storage class", async () => {
+        const { objects } = await renderRepoStack("prod");
+        const statefulSet = find(objects, "StatefulSet", "mcp-mesh-registry");
+        const spec = statefulSet.spec as {
+            replicas: number;
+            volumeClaimTemplates: { spec: { storageClassName?: string } }[];
+            template: { spec: { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution?: { topologyKey: string }[] } } } };
+        };
+        assert.equal(spec.replicas, 3);
+        assert.equal(spec.volumeClaimTemplates[0].spec.storageClassName, "fast-ssd");
+        assert.equal(spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution?.[0].topologyKey, "kubernetes.io/hostname");
+        const env = podTemplate(statefulSet)?.spec.containers[0].env ?? [];
+        assert.deepEqual(env.find((e) => e.name === "DATABASE_URL")?.valueFrom?.secretKeyRef, { name: "mcp-registry-secret", key: "database-url" });
+        assert.equal(find(objects, "ConfigMap", "mcp-registry-config").data && (find(objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>).DATABASE_URL, undefined);
+    });
+
+    it("dev stays on one SQLite replica", async () => {
+        const { objects } = await renderRepoStack("dev");
+        const data = find(objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>;
+        assert.equal(data.DATABASE_URL, "/data/registry.db");
+        assert.equal((find(objects, "StatefulSet", "mcp-mesh-registry").spec as { replicas: number }).replicas, 1);
+        assert.equal(parseMeshConfig({}).database.type, "sqlite");
+    });
+});

@@ -1,0 +1,61 @@
+// The rendered MCPAgent CRD's schema as a validator, plus Kubernetes' structural-schema rules.
+import Ajv, { ValidateFunction } from "ajv";
+import { K8sObject } from "./render";
+
+export type JsonSchema = Record<string, unknown>;
+
+export function openApiSchema(crd: K8sObject): JsonSchema {
+    const spec = crd.spec as { versions: { name: string; schema: { openAPIV3Schema: JsonSchema } }[] };
+    return spec.versions[0].schema.openAPIV3Schema;
+}
+
+export function crdValidator(crd: K8sObject): ValidateFunction {
+    // x-kubernetes-* are annotations to ajv; formats are checked by the API server, not here.
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+    return ajv.compile(openApiSchema(crd));
+}
+
+const JUNCTORS = ["anyOf", "allOf", "oneOf", "not"] as const;
+const FORBIDDEN_IN_JUNCTOR = ["type", "description", "default", "additionalProperties", "nullable"];
+
+function isIntOrString(node: JsonSchema): boolean {
+    return node["x-kubernetes-int-or-string"] === true;
+}
+
+/** Problems that would make the API server reject the schema as non-structural. */
+export function structuralProblems(node: JsonSchema, path = "openAPIV3Schema", inJunctor = false): string[] {
+    const problems: string[] = [];
+    if (inJunctor) {
+        for (const key of FORBIDDEN_IN_JUNCTOR) {
+            if (key in node) {
+                problems.push(`${path}: '${key}' is not allowed inside anyOf/allOf/oneOf/not`);
+            }
+        }
+    } else if (!node.type && !isIntOrString(node) && node["x-kubernetes-preserve-unknown-fields"] !== true) {
+        problems.push(`${path}: every schema node must specify a type`);
+    }
+    const properties = (node.properties ?? {}) as Record<string, JsonSchema>;
+    for (const [name, child] of Object.entries(properties)) {
+        problems.push(...structuralProblems(child, `${path}.properties.${name}`, inJunctor));
+    }
+    if (node.items) {
+        problems.push(...structuralProblems(node.items as JsonSchema, `${path}.items`, inJunctor));
+    }
+    if (typeof node.additionalProperties === "object") {
+        problems.push(...structuralProblems(node.additionalProperties as JsonSchema, `${path}.additionalProperties`, inJunctor));
+    }
+    for (const junctor of JUNCTORS) {
+        const branches = node[junctor];
+        if (!branches) {
+            continue;
+        }
+        // int-or-string is the one allowed use of types inside anyOf.
+        if (junctor === "anyOf" && isIntOrString(node)) {
+            continue;
+        }
+        for (const [index, branch] of (Array.isArray(branches) ? branches : [branches]).entries()) {
+            problems.push(...structuralProblems(branch as JsonSchema, `${path}.${junctor}[${index}]`, true));
+        }
+    }
+    return problems;
+}

@@ -1,0 +1,57 @@
+// `npm run render -- --stack <name> | --config <file> [--out <dir>]`: the manifests a stack
+// would apply, with no cluster and no Pulumi CLI. Invalid config exits 2, problems on stderr.
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { ConfigError } from "../../components/config";
+import { K8sObject, renderStack, toYamlStream } from "./render";
+import { readStackFile } from "./stack-file";
+
+const PROJECT_DIR = path.resolve(__dirname, "../..");
+const USAGE = "usage: npm run render -- (--stack <name> | --config <stack file>) [--out <dir>]";
+
+function fail(message: string, status: number): never {
+    process.stderr.write(`${message}\n`);
+    process.exit(status);
+}
+
+function fileName(object: K8sObject, index: number): string {
+    const namespace = object.metadata.namespace ? `${object.metadata.namespace}-` : "";
+    return `${String(index).padStart(3, "0")}-${object.kind.toLowerCase()}-${namespace}${object.metadata.name}.yaml`;
+}
+
+async function main(): Promise<void> {
+    let values: { stack?: string; config?: string; out?: string };
+    try {
+        ({ values } = parseArgs({
+            options: { stack: { type: "string" }, config: { type: "string" }, out: { type: "string" } },
+            strict: true,
+        }));
+    } catch (error) {
+        fail(`${(error as Error).message}\n${USAGE}`, 64);
+    }
+    if (Boolean(values.stack) === Boolean(values.config)) {
+        fail(USAGE, 64);
+    }
+    const file = values.config ? path.resolve(values.config) : path.join(PROJECT_DIR, `Pulumi.${values.stack}.yaml`);
+    if (!fs.existsSync(file)) {
+        fail(`no such stack file: ${file}`, 66);
+    }
+    const stack = values.stack ?? path.basename(file).replace(/^Pulumi\.|\.ya?ml$/g, "");
+    try {
+        const { objects } = await renderStack({ stack, config: readStackFile(file, PROJECT_DIR) });
+        if (values.out) {
+            fs.mkdirSync(values.out, { recursive: true });
+            objects.forEach((object, index) => fs.writeFileSync(path.join(values.out ?? ".", fileName(object, index)), toYamlStream([object])));
+        } else {
+            process.stdout.write(toYamlStream(objects));
+        }
+    } catch (error) {
+        if (error instanceof ConfigError) {
+            fail(`${path.relative(process.cwd(), file)}: invalid stack config\n${error.problems.join("\n")}`, 2);
+        }
+        fail(`render failed: ${(error as Error).message}`, 1);
+    }
+}
+
+void main();

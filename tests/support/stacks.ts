@@ -1,0 +1,42 @@
+// Renders the repository's stacks, or variations of them, for the specs.
+import * as fs from "fs";
+import * as path from "path";
+import { renderStack, RenderOptions, Rendered, K8sObject } from "./render";
+import { parseStackConfig, projectName, StackConfig } from "./stack-file";
+import { stringify } from "yaml";
+
+export const PROJECT_DIR = path.resolve(__dirname, "../..");
+export const STACKS = ["dev", "prod"] as const;
+
+export function stackFileText(stack: string): string {
+    return fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
+}
+
+/** Config for `config` (keys without the project prefix), as the CLI would pass it. */
+export function configFrom(config: Record<string, unknown>, placeholder?: string): StackConfig {
+    return parseStackConfig(stringify({ config }), projectName(PROJECT_DIR), placeholder);
+}
+
+export function stackConfig(stack: string, placeholder?: string): StackConfig {
+    return parseStackConfig(stackFileText(stack), projectName(PROJECT_DIR), placeholder);
+}
+
+export function renderRepoStack(stack: string, options: Partial<RenderOptions> = {}): Promise<Rendered> {
+    return renderStack({ stack, config: stackConfig(stack), ...options });
+}
+
+export function renderConfig(config: Record<string, unknown>, options: Partial<RenderOptions> = {}): Promise<Rendered> {
+    return renderStack({ stack: "test", config: configFrom(config), ...options });
+}
+
+export function find(objects: readonly K8sObject[], kind: string, name: string): K8sObject {
+    const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+    if (!found) {
+        throw new Error(`no ${kind} ${name} among ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(", ")}`);
+    }
+    return found;
+}
+
+export function ofKind(objects: readonly K8sObject[], kind: string): K8sObject[] {
+    return objects.filter((o) => o.kind === kind);
+}
