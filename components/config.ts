@@ -14,12 +14,14 @@ import {
     withDefaultResources,
 } from "./k8s-schemas";
 import { formatIssues } from "./config-errors";
+import { agentsSchema, checkSharedStorage, sharedStorageSchema } from "./agent-config";
+import { AGENT_SECRETS_KEY, agentSecretProblems } from "./agent-secrets";
 
 export const PROJECT = "mcp-mesh";
 export const REGISTRY_IMAGE = "mcpmesh/registry:3.6";
 
 /** Config keys read with getSecret; their values never reach the plain schema. */
-export const SECRET_KEYS = ["databasePassword"] as const;
+export const SECRET_KEYS = ["databasePassword", AGENT_SECRETS_KEY] as const;
 
 const probe = (periodSeconds: number, failureThreshold: number) =>
     z
@@ -118,9 +120,12 @@ export const meshSchema = z
         installCrds: z.boolean().default(true),
         registry: registrySchema.prefault({}),
         database: databaseSchema.prefault({}),
+        agents: agentsSchema.default([]),
+        storage: sharedStorageSchema.prefault({}),
     })
     .superRefine((config, ctx) => {
         const { registry, database } = config;
+        checkSharedStorage(config.agents, config.storage, ctx);
         if (registry.replicas > 1 && database.type === "sqlite") {
             ctx.addIssue({
                 code: "custom",
@@ -160,7 +165,10 @@ export class ConfigError extends pulumi.RunError {
 }
 
 export interface SecretPresence {
-    /** Secret config keys that the stack sets (their values are not needed to validate). */
+    /**
+     * Secret config keys that the stack sets (their values are not needed to validate),
+     * and for `agentSecrets` the paths `agentSecrets.<agent>.<NAME>` it holds.
+     */
     secretKeys: readonly string[];
 }
 
@@ -188,5 +196,6 @@ function missingSecrets(config: MeshConfig, present: readonly string[]): string[
                 "(set it encrypted: pulumi config set --secret databasePassword <password>)",
         );
     }
+    problems.push(...agentSecretProblems(config.agents, present));
     return problems;
 }

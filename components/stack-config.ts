@@ -1,6 +1,7 @@
 // Reads this project's stack config from the Pulumi runtime and validates it.
 import * as pulumi from "@pulumi/pulumi";
 import { MeshConfig, parseMeshConfig, PROJECT, SECRET_KEYS } from "./config";
+import { AGENT_SECRETS_KEY, presentAgentSecrets } from "./agent-secrets";
 import { McpMeshArgs } from "./mesh";
 
 /** Config values arrive as strings; structured (`--path`) values as JSON text. */
@@ -20,7 +21,7 @@ export function readStackConfig(): { config: MeshConfig; secrets: McpMeshArgs["s
             raw[key.slice(prefix.length)] = decode(value);
         }
     }
-    const secretKeys = SECRET_KEYS.filter((key) => key in raw);
+    const secretKeys = [...SECRET_KEYS.filter((key) => key in raw), ...presentAgentSecrets(raw[AGENT_SECRETS_KEY])];
     const config = parseMeshConfig(raw, { secretKeys });
     const stackConfig = new pulumi.Config(PROJECT);
     return {
