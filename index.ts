@@ -7,3 +7,4 @@ export const namespace = outputs.namespace;
 export const registryUrl = outputs.registryUrl;
 export const registryService = outputs.registryService;
 export const kubectl = outputs.kubectl;
+export const agents = outputs.agents;

@@ -1,6 +1,9 @@
 // McpMesh: the whole deployment, composed from the validated config in dependency order.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { Agent } from "./agent";
+import { createAgents } from "./agents";
+import { AgentSecretValues } from "./agent-secrets";
 import { MeshConfig } from "./config";
 import { mcpAgentCrd } from "./crd";
 import { labels, selectorLabels } from "./labels";
@@ -17,6 +20,8 @@ export interface McpMeshArgs {
     secrets: {
         /** Password of the external PostgreSQL server (database.postgres.mode=external). */
         databasePassword?: pulumi.Output<string>;
+        /** Values of the agents' secretEnv variables (encrypted config `agentSecrets`). */
+        agentSecrets?: AgentSecretValues;
     };
 }
 
@@ -25,6 +30,8 @@ export class McpMesh extends pulumi.ComponentResource {
     public readonly registry: Registry;
     /** The MCPAgent CRD, when this stack installs it (`installCrds`). */
     public readonly crd?: k8s.apiextensions.v1.CustomResourceDefinition;
+    /** One per `agents` entry, in config order. */
+    public readonly agents: Agent[];
 
     constructor(name: string, args: McpMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:McpMesh", name, {}, opts);
@@ -76,6 +83,18 @@ export class McpMesh extends pulumi.ComponentResource {
                 instance,
                 databaseUrl: postgres?.url,
                 initContainers: postgres ? [postgres.waitContainer] : [],
+            },
+            child,
+        );
+
+        this.agents = createAgents(
+            {
+                config,
+                namespace: this.namespace,
+                instance,
+                registryUrl: this.registry.url,
+                secrets: args.secrets.agentSecrets ?? {},
+                crd: this.crd,
             },
             child,
         );

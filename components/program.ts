@@ -8,6 +8,8 @@ export interface StackOutputs {
     registryUrl: pulumi.Output<string>;
     registryService: pulumi.Output<string>;
     kubectl: pulumi.Output<Record<string, string>>;
+    /** Per agent: its in-cluster URL (mode deployment), or the MCPAgent a controller reconciles. */
+    agents: pulumi.Output<Record<string, string>>;
 }
 
 /** `opts` reach every resource (the offline render records options through them). */
@@ -23,5 +25,8 @@ export function program(opts?: pulumi.ComponentResourceOptions): StackOutputs {
             registryLogs: `kubectl logs -n ${ns} -l app.kubernetes.io/name=mcp-mesh-registry`,
             agents: `kubectl get mcpagents,pods,svc -n ${ns} -l app.kubernetes.io/component=agent`,
         })),
+        agents: pulumi
+            .all(mesh.agents.map((agent) => agent.url ?? pulumi.interpolate`mcpagent/${agent.agentName} in ${mesh.namespace} (needs a controller)`))
+            .apply((endpoints) => Object.fromEntries(mesh.agents.map((agent, i) => [agent.agentName, endpoints[i]]))),
     };
 }

@@ -1,7 +1,7 @@
 // Reads this project's stack config from the Pulumi runtime and validates it.
 import * as pulumi from "@pulumi/pulumi";
 import { MeshConfig, parseMeshConfig, PROJECT, SECRET_KEYS } from "./config";
-import { AGENT_SECRETS_KEY, presentAgentSecrets } from "./agent-secrets";
+import { AGENT_SECRETS_KEY, presentAgentSecrets, readAgentSecrets } from "./agent-secrets";
 import { McpMeshArgs } from "./mesh";
 
 /** Config values arrive as strings; structured (`--path`) values as JSON text. */
@@ -26,6 +26,9 @@ export function readStackConfig(): { config: MeshConfig; secrets: McpMeshArgs["s
     const stackConfig = new pulumi.Config(PROJECT);
     return {
         config,
-        secrets: { databasePassword: stackConfig.getSecret("databasePassword") },
+        secrets: {
+            databasePassword: stackConfig.getSecret("databasePassword"),
+            agentSecrets: readAgentSecrets(stackConfig, config.agents),
+        },
     };
 }

@@ -21,6 +21,8 @@ export interface RenderOptions {
     generated?: (resourceName: string) => string;
     /** Replace every Secret's values with the placeholder. Default: true. */
     redact?: boolean;
+    /** What to evaluate instead of the whole program (e.g. one component). Default: the program. */
+    program?: (opts: pulumi.ComponentResourceOptions) => object;
 }
 
 export interface Rendered {
@@ -120,7 +122,7 @@ export async function renderStack(options: RenderOptions): Promise<Rendered> {
     const mocks = new RecordingMocks(options.generated ?? (() => REDACTED));
     pulumi.runtime.setAllConfig(options.config.config, options.config.secretKeys);
     await pulumi.runtime.setMocks(mocks, options.config.project, options.stack, false);
-    const outputs = program({ transformations: [mocks.recordOptions] });
+    const outputs = (options.program ?? program)({ transformations: [mocks.recordOptions] });
     const resolved = await new Promise<Record<string, unknown>>((resolve) =>
         pulumi.output(outputs).apply((values) => resolve(values as Record<string, unknown>)),
     );

@@ -1,0 +1,405 @@
+// One MCP agent. `mode: deployment`: Deployment, Service, code ConfigMap, Secret, optional
+// HPA, PDB, NetworkPolicy, workspace claim, ServiceMonitor. `mode: customResource`: the code
+// ConfigMap, the Secret and an MCPAgent for a controller to reconcile; no pods of our own.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { createHmac } from "crypto";
+import { AgentConfig, SharedVolume } from "./agent-config";
+import {
+    AGENT_PROBES,
+    agentChecksums,
+    agentSecretName,
+    codeConfigMapName,
+    codeLocation,
+    CODE_DIR,
+    configuredEnv,
+    HTTP_PORT_NAME,
+    httpProbe,
+    mcpAgentSpec,
+    scriptPath,
+    SHARED_VOLUME_CLAIMS,
+    wiredEnv,
+    workspaceClaimName,
+    WORKSPACE_DIR,
+} from "./agent-spec";
+import { MCPAGENT_API_VERSION } from "./crd";
+import { imageVersion, labels, PART_OF, selectorLabels } from "./labels";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
+
+type Affinity = k8s.types.input.core.v1.Affinity;
+type DeploymentStrategy = k8s.types.input.apps.v1.DeploymentStrategy;
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+type NetworkPolicyIngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
+type TopologySpreadConstraint = k8s.types.input.core.v1.TopologySpreadConstraint;
+type Volume = k8s.types.input.core.v1.Volume;
+type VolumeMount = k8s.types.input.core.v1.VolumeMount;
+
+export interface AgentArgs {
+    /** The agent's validated config: one entry of `agents` (see components/agent-config.ts). */
+    agent: AgentConfig;
+    /** Namespace to deploy into. */
+    namespace: pulumi.Input<string>;
+    /** Value of app.kubernetes.io/instance; McpMesh passes the stack name. */
+    instance: string;
+    /** The registry's in-cluster URL (Registry.url): MCP_MESH_REGISTRY_URL and spec.registryURL. */
+    registryUrl: pulumi.Input<string>;
+    /** The shared settings ConfigMap (`mcp-agent-config`): its name, and its data for the checksum. */
+    settings: { configMap: pulumi.Input<string>; data: Record<string, string> };
+    /** Values of the agent's `secretEnv` names, from encrypted stack config. Default: none. */
+    secrets?: Record<string, pulumi.Output<string>>;
+    /** Claim names of the shared volumes (`storage.*`) the stack defines. Default: none. */
+    sharedClaims?: Partial<Record<SharedVolume, pulumi.Input<string>>>;
+    /** Namespace whose pods may scrape /metrics. Default: `monitoring`. */
+    monitoringNamespace?: string;
+    /** The MCPAgent CRD when this stack installs it; the custom resource waits for it. Default: none. */
+    crd?: pulumi.Resource;
+}
+
+export class Agent extends pulumi.ComponentResource {
+    /** The agent's name (`agents[i].name`). */
+    public readonly agentName: string;
+    public readonly mode: AgentConfig["mode"];
+    /** In-cluster URL of the agent's Service (mode deployment). */
+    public readonly url?: pulumi.Output<string>;
+    public readonly deployment?: k8s.apps.v1.Deployment;
+    /** The MCPAgent object (mode customResource). */
+    public readonly customResource?: k8s.apiextensions.CustomResource;
+
+    constructor(name: string, args: AgentArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mcp-mesh:index:Agent", name, {}, opts);
+        const { agent, namespace, instance } = args;
+        const child = { parent: this };
+        const commonLabels = labels({ name: agent.name, component: "agent", instance, version: imageVersion(agent.image) });
+        const selector = selectorLabels({ name: agent.name, instance });
+        const meta = (objectName: string) => ({ name: objectName, namespace, labels: commonLabels });
+        this.agentName = agent.name;
+        this.mode = agent.mode;
+
+        const codeConfigMap =
+            agent.source.kind === "code"
+                ? new k8s.core.v1.ConfigMap(
+                      codeConfigMapName(agent.name),
+                      { metadata: meta(codeConfigMapName(agent.name)), data: { [agent.source.fileName]: agent.source.content } },
+                      child,
+                  )
+                : undefined;
+        const codeConfigMapRef: pulumi.Input<string> = codeConfigMap?.metadata.name ?? codeLocation(agent).configMap;
+
+        const secretValues = Object.fromEntries(
+            agent.secretEnv.map((variable) => {
+                const value = args.secrets?.[variable];
+                if (!value) {
+                    throw new Error(`agent ${agent.name}: no secret value for ${variable} (agentSecrets.${agent.name}.${variable})`);
+                }
+                return [variable, pulumi.secret(value)];
+            }),
+        );
+        const secret =
+            agent.secretEnv.length > 0
+                ? new k8s.core.v1.Secret(
+                      agentSecretName(agent.name),
+                      { metadata: meta(agentSecretName(agent.name)), type: "Opaque", stringData: secretValues },
+                      child,
+                  )
+                : undefined;
+
+        const env = configuredEnv(agent, {
+            settingsConfigMap: args.settings.configMap,
+            settingKeys: Object.keys(args.settings.data),
+            secretName: secret?.metadata.name ?? agentSecretName(agent.name),
+        });
+
+        if (agent.mode === "customResource") {
+            this.customResource = new k8s.apiextensions.CustomResource(
+                agent.name,
+                {
+                    apiVersion: MCPAGENT_API_VERSION,
+                    kind: "MCPAgent",
+                    metadata: meta(agent.name),
+                    spec: mcpAgentSpec(agent, { registryUrl: args.registryUrl, env }),
+                },
+                { ...child, dependsOn: [args.crd, codeConfigMap, secret].filter((r): r is pulumi.Resource => r !== undefined) },
+            );
+        } else {
+            const deployed = this.deploy(args, { meta, commonLabels, selector, env, codeConfigMap: codeConfigMapRef, secretValues: secret ? secretValues : undefined });
+            this.deployment = deployed.deployment;
+            this.url = deployed.url;
+        }
+        this.registerOutputs({ mode: this.mode, url: this.url });
+    }
+
+    /** mode deployment: the pods, their Service, scaling, disruption budget, policy and monitoring. */
+    private deploy(args: AgentArgs, parts: DeployParts): { deployment: k8s.apps.v1.Deployment; url: pulumi.Output<string> } {
+        const { agent, namespace } = args;
+        const { meta, commonLabels, selector, env } = parts;
+        const child = { parent: this };
+        const port = agent.service.port;
+        const service = new k8s.core.v1.Service(
+            agent.name,
+            {
+                metadata: {
+                    ...meta(agent.name),
+                    ...(Object.keys(agent.service.annotations).length > 0 ? { annotations: agent.service.annotations } : {}),
+                },
+                spec: {
+                    type: agent.service.type,
+                    selector,
+                    ports: [{ name: HTTP_PORT_NAME, port, targetPort: HTTP_PORT_NAME, protocol: "TCP" }],
+                },
+            },
+            child,
+        );
+        const serviceHost = pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`;
+
+        const volumes: Volume[] = [
+            { name: "code", configMap: { name: parts.codeConfigMap, defaultMode: 0o444 } },
+            { name: "tmp", emptyDir: { sizeLimit: "128Mi" } },
+        ];
+        const mounts: VolumeMount[] = [
+            { name: "code", mountPath: CODE_DIR, readOnly: true },
+            { name: "tmp", mountPath: "/tmp" },
+        ];
+        const persistence = agent.persistence?.enabled ? agent.persistence : undefined;
+        if (persistence) {
+            const claim = new k8s.core.v1.PersistentVolumeClaim(
+                workspaceClaimName(agent.name),
+                {
+                    metadata: meta(workspaceClaimName(agent.name)),
+                    spec: {
+                        accessModes: [persistence.accessMode],
+                        ...(persistence.storageClass ? { storageClassName: persistence.storageClass } : {}),
+                        resources: { requests: { storage: persistence.size } },
+                    },
+                },
+                child,
+            );
+            volumes.push({ name: "workspace", persistentVolumeClaim: { claimName: claim.metadata.name } });
+            mounts.push({ name: "workspace", mountPath: WORKSPACE_DIR });
+        }
+        for (const volume of agent.sharedStorage) {
+            const claimName = args.sharedClaims?.[volume];
+            if (!claimName) {
+                throw new Error(`agent ${agent.name}: shared volume ${volume} is not defined in storage`);
+            }
+            const { claim: volumeName, mountPath } = SHARED_VOLUME_CLAIMS[volume];
+            volumes.push({ name: volumeName, persistentVolumeClaim: { claimName } });
+            mounts.push({ name: volumeName, mountPath });
+        }
+
+        const podAnnotations: Record<string, pulumi.Input<string>> = {
+            ...agentChecksums(agent, args.settings.data),
+            ...(parts.secretValues ? { "checksum/secret": secretChecksum(agent.name, parts.secretValues, child) } : {}),
+            ...(agent.monitoring.scrapeAnnotations
+                ? { "prometheus.io/scrape": "true", "prometheus.io/port": String(port), "prometheus.io/path": "/metrics" }
+                : {}),
+        };
+
+        const containerEnv: EnvVar[] = [...wiredEnv(agent, { registryUrl: args.registryUrl, serviceHost }), ...env];
+        const deployment = new k8s.apps.v1.Deployment(
+            agent.name,
+            {
+                metadata: {
+                    ...meta(agent.name),
+                    annotations: {
+                        "mcp-mesh.io/capabilities": JSON.stringify(agent.capabilities),
+                        "mcp-mesh.io/dependencies": JSON.stringify(agent.dependencies),
+                    },
+                },
+                spec: {
+                    // With autoscaling the HPA owns the replica count: leaving it out means Pulumi never resets it.
+                    ...(agent.autoscaling ? {} : { replicas: agent.replicas }),
+                    selector: { matchLabels: selector },
+                    strategy: rolloutStrategy(agent),
+                    minReadySeconds: 5,
+                    revisionHistoryLimit: 5,
+                    template: {
+                        metadata: { labels: commonLabels, annotations: podAnnotations },
+                        spec: {
+                            automountServiceAccountToken: false,
+                            enableServiceLinks: false,
+                            securityContext: restrictedPodSecurity(),
+                            terminationGracePeriodSeconds: 30,
+                            affinity: agent.affinity ?? spreadOverNodes(selector),
+                            topologySpreadConstraints: topologySpread(selector),
+                            ...(Object.keys(agent.nodeSelector).length > 0 ? { nodeSelector: agent.nodeSelector } : {}),
+                            ...(agent.tolerations.length > 0 ? { tolerations: agent.tolerations } : {}),
+                            containers: [
+                                {
+                                    name: "agent",
+                                    image: agent.image,
+                                    imagePullPolicy: agent.imagePullPolicy,
+                                    // The runtime's ENTRYPOINT is python: the argument is the script.
+                                    args: [scriptPath(agent)],
+                                    ports: [{ name: HTTP_PORT_NAME, containerPort: port, protocol: "TCP" }],
+                                    env: containerEnv,
+                                    resources: agent.resources,
+                                    securityContext: restrictedContainerSecurity(),
+                                    startupProbe: httpProbe(AGENT_PROBES.startup),
+                                    livenessProbe: httpProbe(AGENT_PROBES.liveness),
+                                    readinessProbe: httpProbe(AGENT_PROBES.readiness),
+                                    volumeMounts: mounts,
+                                },
+                            ],
+                            volumes,
+                        },
+                    },
+                },
+            },
+            child,
+        );
+
+        if (agent.autoscaling) {
+            new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                agent.name,
+                {
+                    metadata: meta(agent.name),
+                    spec: {
+                        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
+                        minReplicas: agent.autoscaling.minReplicas,
+                        maxReplicas: agent.autoscaling.maxReplicas,
+                        metrics: [
+                            {
+                                type: "Resource",
+                                resource: {
+                                    name: "cpu",
+                                    target: { type: "Utilization", averageUtilization: agent.autoscaling.targetCPUUtilizationPercentage },
+                                },
+                            },
+                        ],
+                    },
+                },
+                child,
+            );
+        }
+
+        // An autoscaled agent may run several pods at any time: drain them one by one too.
+        const multiplePods = agent.autoscaling ? agent.autoscaling.maxReplicas > 1 : agent.replicas > 1;
+        if (multiplePods) {
+            new k8s.policy.v1.PodDisruptionBudget(
+                agent.name,
+                { metadata: meta(agent.name), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
+                child,
+            );
+        }
+
+        new k8s.networking.v1.NetworkPolicy(
+            agent.name,
+            {
+                metadata: meta(agent.name),
+                spec: {
+                    podSelector: { matchLabels: selector },
+                    policyTypes: ["Ingress"],
+                    ingress: ingressRules(agent, args.monitoringNamespace ?? "monitoring"),
+                },
+            },
+            child,
+        );
+
+        if (agent.monitoring.serviceMonitor) {
+            new k8s.apiextensions.CustomResource(
+                agent.name,
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "ServiceMonitor",
+                    metadata: meta(agent.name),
+                    spec: {
+                        selector: { matchLabels: selector },
+                        namespaceSelector: { matchNames: [namespace] },
+                        endpoints: [{ port: HTTP_PORT_NAME, path: "/metrics", interval: agent.monitoring.interval }],
+                    },
+                },
+                child,
+            );
+        }
+
+        return { deployment, url: pulumi.interpolate`http://${serviceHost}:${port}` };
+    }
+}
+
+interface DeployParts {
+    meta: (objectName: string) => { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> };
+    commonLabels: Record<string, string>;
+    selector: Record<string, string>;
+    /** Shared settings, plain and secret env (the wired contract variables are added here). */
+    env: EnvVar[];
+    /** Name of the ConfigMap holding the code. */
+    codeConfigMap: pulumi.Input<string>;
+    /** Secret values, when the agent has secretEnv. */
+    secretValues?: Record<string, pulumi.Output<string>>;
+}
+
+/**
+ * Keep ready capacity during a rollout (surge one, never go below the desired count), except
+ * on a single-node workspace volume, which the old pod must release first.
+ */
+function rolloutStrategy(agent: AgentConfig): DeploymentStrategy {
+    const persistence = agent.persistence;
+    if (persistence?.enabled && ["ReadWriteOnce", "ReadWriteOncePod"].includes(persistence.accessMode)) {
+        return { type: "Recreate" };
+    }
+    return { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } };
+}
+
+function spreadOverNodes(selector: Record<string, string>): Affinity {
+    return {
+        podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 100, podAffinityTerm: { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" } },
+            ],
+        },
+    };
+}
+
+function topologySpread(selector: Record<string, string>): TopologySpreadConstraint[] {
+    return ["kubernetes.io/hostname", "topology.kubernetes.io/zone"].map((topologyKey) => ({
+        maxSkew: 1,
+        topologyKey,
+        whenUnsatisfiable: "ScheduleAnyway",
+        labelSelector: { matchLabels: selector },
+        // Count only the current revision's pods, so a rollout spreads too.
+        matchLabelKeys: ["pod-template-hash"],
+    }));
+}
+
+/**
+ * Agents and the registry (mesh pods of this namespace) and the monitoring namespace reach the
+ * agent's port; nothing else gets in, unless the stack exposes the Service outside the cluster.
+ */
+function ingressRules(agent: AgentConfig, monitoringNamespace: string): NetworkPolicyIngressRule[] {
+    const ports = [{ port: agent.service.port, protocol: "TCP" }];
+    const rules: NetworkPolicyIngressRule[] = [
+        {
+            from: [
+                {
+                    podSelector: {
+                        matchLabels: { "app.kubernetes.io/part-of": PART_OF },
+                        matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: ["agent", "registry"] }],
+                    },
+                },
+            ],
+            ports,
+        },
+        { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": monitoringNamespace } } }], ports },
+    ];
+    if (agent.service.type !== "ClusterIP") {
+        // A NodePort or LoadBalancer Service is asked-for outside traffic: admit it on the agent's port only.
+        rules.push({ ports });
+    }
+    return rules;
+}
+
+/**
+ * A keyed hash of the secret values: rolls the pods when a value changes. It is published
+ * unsecret (a secret annotation would hide the whole pod spec in previews); without the key,
+ * which lives only in Pulumi state as a secret, it reveals nothing about the values.
+ */
+function secretChecksum(agent: string, values: Record<string, pulumi.Output<string>>, opts: pulumi.CustomResourceOptions): pulumi.Output<string> {
+    const key = new random.RandomPassword(`${agent}-secret-checksum-key`, { length: 32, special: false }, opts).result;
+    const names = Object.keys(values).sort();
+    return pulumi.unsecret(
+        pulumi
+            .all([key, ...names.map((name) => values[name])])
+            .apply(([hmacKey, ...secrets]) => createHmac("sha256", hmacKey).update(JSON.stringify(names.map((n, i) => [n, secrets[i]]))).digest("hex")),
+    );
+}

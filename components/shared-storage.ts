@@ -1,0 +1,52 @@
+// The seed's shared agent volumes (`storage.workspace`, `storage.sharedCache`, `storage.logs`):
+// one PersistentVolumeClaim each, for agents that list them in `sharedStorage`.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { SHARED_VOLUMES, SharedStorageConfig, SharedVolume } from "./agent-config";
+import { SHARED_VOLUME_CLAIMS } from "./agent-spec";
+import { labels } from "./labels";
+
+export interface SharedStorageArgs {
+    /** The validated `storage` section; a claim per key that is set. */
+    storage: SharedStorageConfig;
+    /** Namespace to create the claims in. */
+    namespace: pulumi.Input<string>;
+    /** Value of app.kubernetes.io/instance; McpMesh passes the stack name. */
+    instance: string;
+}
+
+export class SharedStorage extends pulumi.ComponentResource {
+    /** Claim name per shared volume the stack defines. */
+    public readonly claims: Partial<Record<SharedVolume, pulumi.Output<string>>>;
+
+    constructor(name: string, args: SharedStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mcp-mesh:index:SharedStorage", name, {}, opts);
+        const claims: Partial<Record<SharedVolume, pulumi.Output<string>>> = {};
+        for (const volume of SHARED_VOLUMES) {
+            const spec = args.storage[volume];
+            if (!spec) {
+                continue;
+            }
+            const claimName = SHARED_VOLUME_CLAIMS[volume].claim;
+            const claim = new k8s.core.v1.PersistentVolumeClaim(
+                claimName,
+                {
+                    metadata: {
+                        name: claimName,
+                        namespace: args.namespace,
+                        labels: labels({ name: claimName, component: "storage", instance: args.instance }),
+                    },
+                    spec: {
+                        accessModes: [spec.accessMode],
+                        ...(spec.storageClass ? { storageClassName: spec.storageClass } : {}),
+                        resources: { requests: { storage: spec.size } },
+                    },
+                },
+                { parent: this },
+            );
+            claims[volume] = claim.metadata.name;
+        }
+        this.claims = claims;
+        this.registerOutputs({ claims: this.claims });
+    }
+}
