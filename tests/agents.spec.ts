@@ -5,7 +5,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { createAgents } from "../components/agents";
 import { parseMeshConfig } from "../components/config";
-import { crdValidator, JsonSchema, openApiSchema } from "./support/crd-schema";
+import { crdValidator, openApiSchema, prunedFields } from "./support/crd-schema";
 import { ContainerView, podTemplate } from "./support/pods";
 import { K8sObject, Rendered, renderStack, toYamlStream } from "./support/render";
 import { configFrom, find, ofKind, PROJECT_DIR, renderConfig } from "./support/stacks";
@@ -32,26 +32,6 @@ function registered(rendered: Rendered, type: string, name: string) {
     const resource = rendered.resources.find((r) => r.type === type && r.name === name);
     assert.ok(resource, `no ${type} ${name} registered`);
     return resource;
-}
-
-/** Fields the API server would silently prune: present in the object, absent from the CRD's structural schema. */
-function prunedFields(schema: JsonSchema, value: unknown, at = ""): string[] {
-    if (schema["x-kubernetes-preserve-unknown-fields"] === true || value === null || typeof value !== "object") {
-        return [];
-    }
-    if (Array.isArray(value)) {
-        const items = schema.items as JsonSchema | undefined;
-        return items ? value.flatMap((item, index) => prunedFields(items, item, `${at}[${index}]`)) : [];
-    }
-    const properties = schema.properties as Record<string, JsonSchema> | undefined;
-    const additional = schema.additionalProperties as JsonSchema | undefined;
-    return Object.entries(value).flatMap(([key, child]) => {
-        const childSchema = properties?.[key] ?? additional;
-        if (!childSchema) {
-            return properties ? [`${at}.${key}`] : [];
-        }
-        return prunedFields(childSchema, child, `${at}.${key}`);
-    });
 }
 
 describe("Agent component, mode deployment", () => {

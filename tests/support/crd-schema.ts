@@ -59,3 +59,23 @@ export function structuralProblems(node: JsonSchema, path = "openAPIV3Schema", i
     }
     return problems;
 }
+
+/** Fields the API server would silently prune: present in the object, absent from the CRD's structural schema. */
+export function prunedFields(schema: JsonSchema, value: unknown, at = ""): string[] {
+    if (schema["x-kubernetes-preserve-unknown-fields"] === true || value === null || typeof value !== "object") {
+        return [];
+    }
+    if (Array.isArray(value)) {
+        const items = schema.items as JsonSchema | undefined;
+        return items ? value.flatMap((item, index) => prunedFields(items, item, `${at}[${index}]`)) : [];
+    }
+    const properties = schema.properties as Record<string, JsonSchema> | undefined;
+    const additional = schema.additionalProperties as JsonSchema | undefined;
+    return Object.entries(value).flatMap(([key, child]) => {
+        const childSchema = properties?.[key] ?? additional;
+        if (!childSchema) {
+            return properties ? [`${at}.${key}`] : [];
+        }
+        return prunedFields(childSchema, child, `${at}.${key}`);
+    });
+}
