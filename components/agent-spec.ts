@@ -4,7 +4,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { AgentConfig, SharedVolume } from "./agent-config";
-import { MeshConfig } from "./config";
 import { checksum } from "./registry";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -33,13 +32,14 @@ export const agentSecretName = (agent: string): string => `${agent}-secrets`;
 export const workspaceClaimName = (agent: string): string => `${agent}-workspace`;
 
 /**
- * The shared settings every agent reads (`mcp-agent-config`). Agents follow the stack's
- * registry log settings; `agents[i].env` overrides them per agent.
+ * The shared settings every agent reads (`mcp-agent-config`): the runtime's defaults, kept
+ * apart from the registry's so that tuning one never rolls the other. `agents[i].env`
+ * overrides them per agent (e.g. MCP_MESH_LOG_LEVEL: DEBUG).
  */
-export function agentSettings(config: MeshConfig): Record<string, string> {
+export function agentSettings(): Record<string, string> {
     return {
-        MCP_MESH_LOG_LEVEL: config.registry.logLevel,
-        MCP_MESH_DEBUG_MODE: String(config.registry.debug),
+        MCP_MESH_LOG_LEVEL: "INFO",
+        MCP_MESH_DEBUG_MODE: "false",
         PYTHONUNBUFFERED: "1",
         // The root filesystem and the code volume are read-only.
         PYTHONDONTWRITEBYTECODE: "1",

@@ -11,7 +11,7 @@ import { labels } from "./labels";
 import { SharedStorage } from "./shared-storage";
 
 export interface AgentsArgs {
-    /** The validated stack config; reads `agents`, `storage` and the registry's log and monitoring settings. */
+    /** The validated stack config; reads `agents`, `storage` and the registry's monitoring namespace. */
     config: MeshConfig;
     namespace: pulumi.Input<string>;
     /** Value of app.kubernetes.io/instance. */
@@ -33,7 +33,7 @@ export function createAgents(args: AgentsArgs, opts: pulumi.ComponentResourceOpt
     if (config.agents.length === 0) {
         return [];
     }
-    const data = agentSettings(config);
+    const data = agentSettings();
     const settings = new k8s.core.v1.ConfigMap(
         AGENT_SETTINGS_CONFIGMAP,
         {

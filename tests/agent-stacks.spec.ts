@@ -38,10 +38,12 @@ describe("stack agents", () => {
         assert.equal(ofKind(objects, "MCPAgent").length, 0);
     });
 
-    it("dev agents log like the dev registry (DEBUG)", () => {
-        const settings = find(objectsOf("dev"), "ConfigMap", "mcp-agent-config").data as Record<string, string>;
-        assert.equal(settings.MCP_MESH_LOG_LEVEL, "DEBUG");
-        assert.equal(settings.MCP_MESH_DEBUG_MODE, "true");
+    it("dev's hello-world logs at DEBUG through its own env; prod agents keep the shared INFO", () => {
+        const hello = podTemplate(find(objectsOf("dev"), "Deployment", "hello-world"))?.spec.containers[0].env ?? [];
+        assert.equal(hello.find((e) => e.name === "MCP_MESH_LOG_LEVEL")?.value, "DEBUG");
+        assert.equal(hello.find((e) => e.name === "MCP_MESH_DEBUG_MODE")?.value, "true");
+        const settings = find(objectsOf("prod"), "ConfigMap", "mcp-agent-config").data as Record<string, string>;
+        assert.equal(settings.MCP_MESH_LOG_LEVEL, "INFO");
     });
 
     it("prod runs the seed's advanced example: data-processor, 3 replicas, its capability, dependency and resources", () => {

@@ -180,13 +180,14 @@ describe("Agent component, mode deployment", () => {
         );
     });
 
-    it("shares mcp-agent-config: the registry's log settings, overridable per agent with env", async () => {
+    it("shares mcp-agent-config: the runtime's defaults, independent of the registry, overridable per agent", async () => {
         const objects = await objectsOf({
             registry: { logLevel: "WARNING" },
             ...withAgents(hello(), hello({ name: "chatty", env: { MCP_MESH_LOG_LEVEL: "DEBUG", FEATURE: true } })),
         });
         const settings = find(objects, "ConfigMap", "mcp-agent-config").data as Record<string, string>;
-        assert.equal(settings.MCP_MESH_LOG_LEVEL, "WARNING");
+        assert.equal(settings.MCP_MESH_LOG_LEVEL, "INFO");
+        assert.equal(settings.MCP_MESH_DEBUG_MODE, "false");
         assert.equal(settings.PYTHONUNBUFFERED, "1");
         const chatty = envOf(agentContainer(objects, "chatty"));
         assert.equal(chatty.get("MCP_MESH_LOG_LEVEL"), "DEBUG");
@@ -341,12 +342,12 @@ describe("Agent component: rollouts", () => {
         assert.equal(checksum(after, "agent-b"), checksum(before, "agent-b"));
     });
 
-    it("rolls an agent when its env or the shared settings change", async () => {
+    it("rolls an agent when its env changes, not when the registry's settings or its replica count do", async () => {
         const config = (objects: K8sObject[]) => podTemplate(find(objects, "Deployment", "hello-world"))?.metadata.annotations?.["checksum/config"];
         const base = config(await objectsOf(withAgents(hello())));
         assert.match(base ?? "", /^[0-9a-f]{64}$/);
         assert.notEqual(config(await objectsOf(withAgents(hello({ env: { A: "1" } })))), base);
-        assert.notEqual(config(await objectsOf({ registry: { logLevel: "ERROR" }, ...withAgents(hello()) })), base);
+        assert.equal(config(await objectsOf({ registry: { logLevel: "ERROR" }, ...withAgents(hello()) })), base);
         assert.equal(config(await objectsOf(withAgents(hello({ replicas: 4 })))), base);
     });
 });
