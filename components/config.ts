@@ -13,6 +13,7 @@ import {
     toleration,
     withDefaultResources,
 } from "./k8s-schemas";
+import { backupSchema } from "./backup-config";
 import { formatIssues } from "./config-errors";
 
 export const PROJECT = "mcp-mesh";
@@ -118,6 +119,9 @@ export const meshSchema = z
         installCrds: z.boolean().default(true),
         registry: registrySchema.prefault({}),
         database: databaseSchema.prefault({}),
+        backup: backupSchema.prefault({}),
+        /** Keep the database and backups through `pulumi destroy` and replacements (protect + retainOnDelete). */
+        protectData: z.boolean().default(false),
     })
     .superRefine((config, ctx) => {
         const { registry, database } = config;

@@ -2,6 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MeshConfig } from "./config";
+import { Backup, backupPodLabels } from "./backup";
 import { mcpAgentCrd } from "./crd";
 import { labels, selectorLabels } from "./labels";
 import { Postgres } from "./postgres";
@@ -23,6 +24,8 @@ export interface McpMeshArgs {
 export class McpMesh extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     public readonly registry: Registry;
+    /** The backup CronJob and its claim, when `backup.enabled`. */
+    public readonly backup?: Backup;
     /** The MCPAgent CRD, when this stack installs it (`installCrds`). */
     public readonly crd?: k8s.apiextensions.v1.CustomResourceDefinition;
 
@@ -62,7 +65,7 @@ export class McpMesh extends pulumi.ComponentResource {
                           namespace: this.namespace,
                           instance,
                           externalPassword: args.secrets.databasePassword,
-                          clientLabels: [selectorLabels({ name: REGISTRY_NAME, instance })],
+                          clientLabels: [selectorLabels({ name: REGISTRY_NAME, instance }), backupPodLabels(instance)],
                       },
                       child,
                   )
@@ -79,6 +82,14 @@ export class McpMesh extends pulumi.ComponentResource {
             },
             child,
         );
+
+        if (config.backup.enabled) {
+            this.backup = new Backup(
+                "backup",
+                { config, namespace: this.namespace, instance, dependsOn: [this.registry.statefulSet] },
+                child,
+            );
+        }
 
         this.registerOutputs({ namespace: this.namespace, registryUrl: this.registry.url });
     }
