@@ -25,7 +25,9 @@ function policyResource(object: K8sObject): PolicyResource {
 async function runPack(objects: K8sObject[]): Promise<string[]> {
     const violations: string[] = [];
     const resources = objects.map(policyResource);
-    const common = { stackTags: new Map<string, string>(), getConfig: <T extends object>() => ({}) as T, notApplicable: (): never => { throw new Error("not applicable"); } };
+    const common = { stackTags: new Map<string, string>(), getConfig: <T extends object>(): T => {
+            throw new Error("the pack has no config");
+        }, notApplicable: (): never => { throw new Error("not applicable"); } };
     for (const policy of policies) {
         const report = (message: string) => violations.push(`${policy.name}: ${message}`);
         if ("validateStack" in policy) {
