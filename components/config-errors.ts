@@ -19,7 +19,7 @@ function valueAt(root: unknown, path: Path): unknown {
         if (node === null || typeof node !== "object") {
             return undefined;
         }
-        node = (node as Record<PropertyKey, unknown>)[segment];
+        node = Reflect.get(node, segment);
     }
     return node;
 }
@@ -32,42 +32,36 @@ function show(value: unknown): string {
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** The object schema found at `path` (through defaults, optionals, arrays and pipes). */
+/** The schema found at `path`, looking through defaults, optionals, pipes, arrays and records. */
 function schemaAt(schema: z.core.$ZodType, path: Path): z.core.$ZodType | undefined {
     let node: z.core.$ZodType | undefined = schema;
     let rest = [...path];
-    for (;;) {
-        if (!node) {
-            return undefined;
-        }
-        const def: z.core.$ZodTypeDef = node._zod.def;
-        if (def.type === "optional" || def.type === "default" || def.type === "prefault" || def.type === "nullable") {
-            node = (def as z.core.$ZodOptionalDef).innerType;
-        } else if (def.type === "pipe") {
-            node = (def as z.core.$ZodPipeDef).in;
+    while (node) {
+        if (node instanceof z.ZodOptional || node instanceof z.ZodDefault || node instanceof z.ZodPrefault || node instanceof z.ZodNullable) {
+            node = node.unwrap();
+        } else if (node instanceof z.ZodPipe) {
+            node = node.in;
         } else if (rest.length === 0) {
             return node;
-        } else if (def.type === "object") {
-            node = (def as z.core.$ZodObjectDef).shape[String(rest[0])];
+        } else if (node instanceof z.ZodObject) {
+            node = node.shape[String(rest[0])];
             rest = rest.slice(1);
-        } else if (def.type === "array") {
-            node = (def as z.core.$ZodArrayDef).element;
+        } else if (node instanceof z.ZodArray) {
+            node = node.element;
             rest = rest.slice(1);
-        } else if (def.type === "record") {
-            node = (def as z.core.$ZodRecordDef).valueType;
+        } else if (node instanceof z.ZodRecord) {
+            node = node.valueType;
             rest = rest.slice(1);
         } else {
             return undefined;
         }
     }
+    return undefined;
 }
 
 function allowedKeys(schema: z.core.$ZodType, path: Path): string {
     const node = schemaAt(schema, path);
-    if (node && node._zod.def.type === "object") {
-        return Object.keys((node._zod.def as z.core.$ZodObjectDef).shape).join(", ");
-    }
-    return "see the config reference in README.md";
+    return node instanceof z.ZodObject ? Object.keys(node.shape).join(", ") : "see the config reference in README.md";
 }
 
 function reason(issue: Issue): string {

@@ -13,6 +13,7 @@ import {
     toleration,
     withDefaultResources,
 } from "./k8s-schemas";
+import { backupSchema } from "./backup-config";
 import { formatIssues } from "./config-errors";
 import { agentsSchema, checkSharedStorage, sharedStorageSchema } from "./agent-config";
 import { AGENT_SECRETS_KEY, agentSecretProblems } from "./agent-secrets";
@@ -122,6 +123,9 @@ export const meshSchema = z
         database: databaseSchema.prefault({}),
         agents: agentsSchema.default([]),
         storage: sharedStorageSchema.prefault({}),
+        backup: backupSchema.prefault({}),
+        /** Keep the database and backups through `pulumi destroy` and replacements (protect + retainOnDelete). */
+        protectData: z.boolean().default(false),
     })
     .superRefine((config, ctx) => {
         const { registry, database } = config;
@@ -174,18 +178,16 @@ export interface SecretPresence {
 
 /** Validates raw (already JSON-decoded) stack config; throws ConfigError listing every problem. */
 export function parseMeshConfig(raw: Record<string, unknown>, secrets: SecretPresence = { secretKeys: [] }): MeshConfig {
-    const plain = Object.fromEntries(
-        Object.entries(raw).filter(([key]) => !(SECRET_KEYS as readonly string[]).includes(key)),
-    );
+    const plain = Object.fromEntries(Object.entries(raw).filter(([key]) => !SECRET_KEYS.some((secret) => secret === key)));
     const result = meshSchema.safeParse(plain, { reportInput: true });
-    const problems = result.success ? [] : formatIssues(result.error.issues, plain, meshSchema);
-    if (result.success) {
-        problems.push(...missingSecrets(result.data, secrets.secretKeys));
+    if (!result.success) {
+        throw new ConfigError(formatIssues(result.error.issues, plain, meshSchema));
     }
+    const problems = missingSecrets(result.data, secrets.secretKeys);
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
-    return result.data as MeshConfig;
+    return result.data;
 }
 
 function missingSecrets(config: MeshConfig, present: readonly string[]): string[] {

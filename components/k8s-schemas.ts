@@ -26,9 +26,13 @@ export const pinnedImage = z.string().superRefine((image, ctx) => {
 
 export const imagePullPolicy = z.enum(["IfNotPresent", "Always", "Never"]);
 
-export const quantity = z.string().refine(isQuantity, {
-    error: "must be a Kubernetes quantity (e.g. 500m, 2, 128Mi, 10Gi; binary suffixes are Ki Mi Gi Ti)",
-});
+/** YAML reads `cpu: 2` as a number; Kubernetes accepts it, so do we (as the string "2"). */
+export const quantity = z.preprocess(
+    (value) => (typeof value === "number" ? String(value) : value),
+    z.string().refine(isQuantity, {
+        error: "must be a Kubernetes quantity (e.g. 500m, 2, 128Mi, 10Gi; binary suffixes are Ki Mi Gi Ti)",
+    }),
+);
 
 const resourceList = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
 

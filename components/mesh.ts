@@ -5,6 +5,7 @@ import { Agent } from "./agent";
 import { createAgents } from "./agents";
 import { AgentSecretValues } from "./agent-secrets";
 import { MeshConfig } from "./config";
+import { Backup, backupPodLabels } from "./backup";
 import { mcpAgentCrd } from "./crd";
 import { labels, selectorLabels } from "./labels";
 import { Postgres } from "./postgres";
@@ -28,6 +29,8 @@ export interface McpMeshArgs {
 export class McpMesh extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     public readonly registry: Registry;
+    /** The backup CronJob and its claim, when `backup.enabled`. */
+    public readonly backup?: Backup;
     /** The MCPAgent CRD, when this stack installs it (`installCrds`). */
     public readonly crd?: k8s.apiextensions.v1.CustomResourceDefinition;
     /** One per `agents` entry, in config order. */
@@ -69,7 +72,7 @@ export class McpMesh extends pulumi.ComponentResource {
                           namespace: this.namespace,
                           instance,
                           externalPassword: args.secrets.databasePassword,
-                          clientLabels: [selectorLabels({ name: REGISTRY_NAME, instance })],
+                          clientLabels: [selectorLabels({ name: REGISTRY_NAME, instance }), backupPodLabels(instance)],
                       },
                       child,
                   )
@@ -98,6 +101,14 @@ export class McpMesh extends pulumi.ComponentResource {
             },
             child,
         );
+
+        if (config.backup.enabled) {
+            this.backup = new Backup(
+                "backup",
+                { config, namespace: this.namespace, instance, dependsOn: [this.registry.statefulSet] },
+                child,
+            );
+        }
 
         this.registerOutputs({ namespace: this.namespace, registryUrl: this.registry.url });
     }

@@ -54,17 +54,16 @@ export class Postgres extends pulumi.ComponentResource {
     private provision(args: PostgresArgs, child: pulumi.CustomResourceOptions) {
         const { namespace, instance } = args;
         const pg = args.config.database.postgres;
-        const commonLabels = labels({ name: POSTGRES_NAME, component: "database", instance, version: imageVersion(pg.image) });
+        const commonLabels = labels({ name: POSTGRES_NAME, component: "database", instance });
+        const workloadLabels = labels({ name: POSTGRES_NAME, component: "database", instance, version: imageVersion(pg.image) });
         const selector = selectorLabels({ name: POSTGRES_NAME, instance });
         const meta = { name: POSTGRES_NAME, namespace, labels: commonLabels };
         const clients = (args.clientLabels ?? []).map((matchLabels) => ({ podSelector: { matchLabels } }));
 
-        const password = new random.RandomPassword("postgres-password", { length: 32, special: false }, child).result;
-        const secret = new k8s.core.v1.Secret(
-            POSTGRES_NAME,
-            { metadata: meta, type: "Opaque", stringData: { password } },
-            child,
-        );
+        // The data outlives mistakes where the stack says so; so must the password that opens it.
+        const keep = args.config.protectData ? { ...child, protect: true, retainOnDelete: true } : child;
+        const password = new random.RandomPassword("postgres-password", { length: 32, special: false }, keep).result;
+        const secret = new k8s.core.v1.Secret(POSTGRES_NAME, { metadata: meta, type: "Opaque", stringData: { password } }, keep);
         const service = new k8s.core.v1.Service(
             POSTGRES_NAME,
             {
@@ -77,14 +76,14 @@ export class Postgres extends pulumi.ComponentResource {
         new k8s.apps.v1.StatefulSet(
             POSTGRES_NAME,
             {
-                metadata: { ...meta, annotations: { "mcp-mesh.io/requested-storage": pg.storage.size } },
+                metadata: { ...meta, labels: workloadLabels, annotations: { "mcp-mesh.io/requested-storage": pg.storage.size } },
                 spec: {
                     serviceName: POSTGRES_NAME,
                     replicas: 1,
                     persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
                     selector: { matchLabels: selector },
                     template: {
-                        metadata: { labels: commonLabels },
+                        metadata: { labels: workloadLabels },
                         spec: {
                             automountServiceAccountToken: false,
                             enableServiceLinks: false,
@@ -134,7 +133,7 @@ export class Postgres extends pulumi.ComponentResource {
                     ],
                 },
             },
-            { ...child, ignoreChanges: ["spec.volumeClaimTemplates"] },
+            { ...keep, ignoreChanges: ["spec.volumeClaimTemplates"] },
         );
         new k8s.networking.v1.NetworkPolicy(
             POSTGRES_NAME,

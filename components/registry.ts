@@ -47,7 +47,9 @@ export class Registry extends pulumi.ComponentResource {
         const { config, namespace, instance } = args;
         const registry = config.registry;
         const child = { parent: this };
-        const commonLabels = labels({ name: REGISTRY_NAME, component: "registry", instance, version: imageVersion(registry.image) });
+        const commonLabels = labels({ name: REGISTRY_NAME, component: "registry", instance });
+        // The version label only where the image is, so an image edit touches only the workload.
+        const workloadLabels = labels({ name: REGISTRY_NAME, component: "registry", instance, version: imageVersion(registry.image) });
         const selector = selectorLabels({ name: REGISTRY_NAME, instance });
         const meta = (objectName: string) => ({ name: objectName, namespace, labels: commonLabels });
         this.podLabels = selector;
@@ -151,6 +153,7 @@ export class Registry extends pulumi.ComponentResource {
             {
                 metadata: {
                     ...meta(REGISTRY_NAME),
+                    labels: workloadLabels,
                     // volumeClaimTemplates are immutable and ignored below: this shows a size edit in preview.
                     annotations: { "mcp-mesh.io/requested-storage": registry.storage.size },
                 },
@@ -162,7 +165,7 @@ export class Registry extends pulumi.ComponentResource {
                     persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
                     selector: { matchLabels: selector },
                     template: {
-                        metadata: { labels: commonLabels, annotations: podAnnotations },
+                        metadata: { labels: workloadLabels, annotations: podAnnotations },
                         spec: {
                             serviceAccountName: serviceAccount.metadata.name,
                             automountServiceAccountToken: leaderElection(config),

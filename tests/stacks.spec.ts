@@ -131,6 +131,14 @@ for (const stack of STACKS) {
             const has = (kind: string, name: string) => objects.some((o) => o.kind === kind && o.metadata.name === name);
             const hasKey = (kind: string, name: string, key: string) =>
                 objects.some((o) => o.kind === kind && o.metadata.name === name && keysOf(o).includes(key));
+            // Claims a StatefulSet creates from its templates: <template>-<statefulset>-<ordinal>.
+            const templateClaims = new Set(
+                ofKind(objects, "StatefulSet").flatMap((sts) =>
+                    volumeClaimTemplateNames(sts).flatMap((template) =>
+                        Array.from({ length: (sts.spec as { replicas?: number }).replicas ?? 1 }, (_, i) => `${template}-${sts.metadata.name}-${i}`),
+                    ),
+                ),
+            );
             for (const workload of workloads(objects)) {
                 const pod = podTemplate(workload)?.spec;
                 assert.ok(pod);
@@ -157,7 +165,8 @@ for (const stack of STACKS) {
                     if (volume.configMap) assert.ok(has("ConfigMap", volume.configMap.name), `${where(workload)}: volume ${volume.name}`);
                     if (volume.secret) assert.ok(has("Secret", volume.secret.secretName), `${where(workload)}: volume ${volume.name}`);
                     if (volume.persistentVolumeClaim) {
-                        assert.ok(has("PersistentVolumeClaim", volume.persistentVolumeClaim.claimName), `${where(workload)}: claim ${volume.persistentVolumeClaim.claimName}`);
+                        const claim = volume.persistentVolumeClaim.claimName;
+                        assert.ok(has("PersistentVolumeClaim", claim) || templateClaims.has(claim), `${where(workload)}: claim ${claim}`);
                     }
                 }
                 const serviceName = (workload.spec as { serviceName?: string }).serviceName;

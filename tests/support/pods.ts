@@ -11,7 +11,7 @@ export interface ContainerView {
     startupProbe?: unknown;
     livenessProbe?: unknown;
     readinessProbe?: unknown;
-    volumeMounts?: { name: string; mountPath: string }[];
+    volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
 }
 
 export interface PodSpecView {
@@ -23,7 +23,7 @@ export interface PodSpecView {
         name: string;
         configMap?: { name: string };
         secret?: { secretName: string };
-        persistentVolumeClaim?: { claimName: string };
+        persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
     }[];
     affinity?: unknown;
 }

@@ -1,0 +1,182 @@
+// Backups of the registry's database: a CronJob that copies (SQLite) or dumps (PostgreSQL),
+// verifies, checksums and only then publishes each backup, then applies retention.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import { MeshConfig } from "./config";
+import { imageVersion, labels, selectorLabels } from "./labels";
+import { checksum, REGISTRY_SECRET } from "./registry";
+import { REGISTRY_NAME, SQLITE_PATH } from "./registry-settings";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
+
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+type Volume = k8s.types.input.core.v1.Volume;
+type VolumeMount = k8s.types.input.core.v1.VolumeMount;
+type Affinity = k8s.types.input.core.v1.Affinity;
+
+export const BACKUP_NAME = `${REGISTRY_NAME}-backup`;
+export const BACKUP_CLAIM = `${REGISTRY_NAME}-backups`;
+export const BACKUP_SCRIPTS = "mcp-mesh-backup-scripts";
+export const BACKUP_DIR = "/backup";
+/** The SQLite claim of registry pod 0 (only one replica runs on SQLite). */
+export const SQLITE_CLAIM = `data-${REGISTRY_NAME}-0`;
+const SCRIPTS_DIR = "/scripts";
+const SCRIPT_FILES = ["backup.sh", "restore.sh"];
+
+export function backupPodLabels(instance: string): Record<string, string> {
+    return selectorLabels({ name: BACKUP_NAME, instance });
+}
+
+export function backupScripts(): Record<string, string> {
+    return Object.fromEntries(SCRIPT_FILES.map((file) => [file, fs.readFileSync(path.join(__dirname, "scripts", file), "utf8")]));
+}
+
+export interface BackupArgs {
+    /** The validated stack config; reads `backup`, `database` and `protectData`. */
+    config: MeshConfig;
+    namespace: pulumi.Input<string>;
+    /** Value of app.kubernetes.io/instance. */
+    instance: string;
+    /** Resources the first backup needs to exist (the registry, the database). Default: none. */
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export class Backup extends pulumi.ComponentResource {
+    /** Name of the CronJob (`kubectl create job --from=cronjob/<name>`). */
+    public readonly cronJobName: pulumi.Output<string>;
+    /** Name of the claim that holds the backups. */
+    public readonly claimName: pulumi.Output<string>;
+
+    constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mcp-mesh:index:Backup", name, {}, opts);
+        const { config, namespace, instance } = args;
+        const { backup, database } = config;
+        const child = { parent: this };
+        const keep = config.protectData ? { protect: true, retainOnDelete: true } : {};
+        const sqlite = database.type === "sqlite";
+        const image = sqlite ? backup.sqliteImage : database.postgres.image;
+        const commonLabels = labels({ name: BACKUP_NAME, component: "backup", instance });
+        const workloadLabels = labels({ name: BACKUP_NAME, component: "backup", instance, version: imageVersion(image) });
+        const selector = backupPodLabels(instance);
+        const meta = (objectName: string) => ({ name: objectName, namespace, labels: commonLabels });
+
+        const scripts = backupScripts();
+        const scriptsMap = new k8s.core.v1.ConfigMap(BACKUP_SCRIPTS, { metadata: meta(BACKUP_SCRIPTS), data: scripts }, child);
+        const claim = new k8s.core.v1.PersistentVolumeClaim(
+            BACKUP_CLAIM,
+            {
+                metadata: meta(BACKUP_CLAIM),
+                spec: {
+                    accessModes: [backup.storage.accessMode],
+                    ...(backup.storage.storageClass ? { storageClassName: backup.storage.storageClass } : {}),
+                    resources: { requests: { storage: backup.storage.size } },
+                },
+            },
+            { ...child, ...keep },
+        );
+
+        const env: EnvVar[] = [
+            { name: "BACKUP_DIR", value: BACKUP_DIR },
+            { name: "DB_TYPE", value: database.type },
+            { name: "RETENTION", value: String(backup.retention) },
+            ...(sqlite
+                ? [
+                      { name: "SQLITE_PATH", value: SQLITE_PATH },
+                      { name: "BACKUP_SOURCE", value: pulumi.interpolate`${namespace}/${SQLITE_CLAIM}` },
+                  ]
+                : [
+                      { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: REGISTRY_SECRET, key: "database-url" } } },
+                      { name: "BACKUP_SOURCE", value: `postgres ${database.postgres.host ?? "mcp-mesh-postgres"}/${database.postgres.database}` },
+                  ]),
+        ];
+        const volumes: Volume[] = [
+            { name: "scripts", configMap: { name: scriptsMap.metadata.name, defaultMode: 0o555 } },
+            { name: "backup", persistentVolumeClaim: { claimName: claim.metadata.name } },
+            { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+        ];
+        const mounts: VolumeMount[] = [
+            { name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true },
+            { name: "backup", mountPath: BACKUP_DIR },
+            { name: "tmp", mountPath: "/tmp" },
+        ];
+        if (sqlite) {
+            // Read-only use of registry-0's ReadWriteOnce claim: only possible on that pod's node.
+            volumes.push({ name: "data", persistentVolumeClaim: { claimName: SQLITE_CLAIM, readOnly: true } });
+            mounts.push({ name: "data", mountPath: "/data", readOnly: true });
+        }
+
+        const cronJob = new k8s.batch.v1.CronJob(
+            BACKUP_NAME,
+            {
+                metadata: { ...meta(BACKUP_NAME), labels: workloadLabels },
+                spec: {
+                    schedule: backup.schedule,
+                    concurrencyPolicy: "Forbid",
+                    startingDeadlineSeconds: backup.startingDeadlineSeconds,
+                    successfulJobsHistoryLimit: backup.successfulJobsHistoryLimit,
+                    failedJobsHistoryLimit: backup.failedJobsHistoryLimit,
+                    jobTemplate: {
+                        metadata: { labels: workloadLabels },
+                        spec: {
+                            backoffLimit: 1,
+                            activeDeadlineSeconds: backup.deadlineSeconds,
+                            template: {
+                                metadata: { labels: workloadLabels, annotations: { "checksum/scripts": checksum(scripts) } },
+                                spec: {
+                                    restartPolicy: "Never",
+                                    automountServiceAccountToken: false,
+                                    enableServiceLinks: false,
+                                    securityContext: restrictedPodSecurity(),
+                                    ...(sqlite ? { affinity: besideRegistryPodZero() } : {}),
+                                    containers: [
+                                        {
+                                            name: "backup",
+                                            image,
+                                            imagePullPolicy: backup.imagePullPolicy,
+                                            command: ["sh", `${SCRIPTS_DIR}/backup.sh`],
+                                            env,
+                                            resources: backup.resources,
+                                            securityContext: restrictedContainerSecurity(),
+                                            volumeMounts: mounts,
+                                        },
+                                    ],
+                                    volumes,
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            { ...child, dependsOn: args.dependsOn ?? [] },
+        );
+
+        new k8s.networking.v1.NetworkPolicy(
+            BACKUP_NAME,
+            {
+                // Backup pods serve nothing: no ingress at all.
+                metadata: meta(BACKUP_NAME),
+                spec: { podSelector: { matchLabels: selector }, policyTypes: ["Ingress"], ingress: [] },
+            },
+            child,
+        );
+
+        this.cronJobName = cronJob.metadata.name;
+        this.claimName = claim.metadata.name;
+        this.registerOutputs({ cronJobName: this.cronJobName, claimName: this.claimName });
+    }
+}
+
+/** Schedules the backup pod onto the node that runs registry pod 0 (which holds the RWO claim). */
+function besideRegistryPodZero(): Affinity {
+    return {
+        podAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+                {
+                    labelSelector: { matchLabels: { "statefulset.kubernetes.io/pod-name": `${REGISTRY_NAME}-0` } },
+                    topologyKey: "kubernetes.io/hostname",
+                },
+            ],
+        },
+    };
+}

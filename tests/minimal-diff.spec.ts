@@ -1,0 +1,92 @@
+// The typical stack-config edits change exactly the objects and fields they should.
+import { strict as assert } from "assert";
+import { parse } from "yaml";
+import { RegisteredResource } from "./support/mocks";
+import { diffRenders, RenderDiff } from "./support/object-diff";
+import { Rendered } from "./support/render";
+import { configFrom, renderConfig, stackFileText } from "./support/stacks";
+
+type StackConfigMap = Record<string, Record<string, unknown>>;
+
+function prodConfig(): StackConfigMap {
+    const { config } = parse(stackFileText("prod")) as { config: Record<string, unknown> };
+    return Object.fromEntries(Object.entries(config).map(([key, value]) => [key.replace(/^mcp-mesh:/, ""), value])) as StackConfigMap;
+}
+
+async function renderProd(edit: (config: StackConfigMap) => void = () => undefined): Promise<Rendered> {
+    const config = prodConfig();
+    edit(config);
+    return renderConfig(config, { stack: "prod", config: configFrom(config) });
+}
+
+function generated(resources: RegisteredResource[]): string[] {
+    return resources.filter((r) => r.type.startsWith("random:")).map((r) => `${r.type}::${r.name}::${JSON.stringify(r.inputs)}`).sort();
+}
+
+describe("minimal diffs for typical edits (prod)", () => {
+    let base: Rendered;
+    before(async () => {
+        base = await renderProd();
+    });
+
+    async function diff(edit: (config: StackConfigMap) => void): Promise<RenderDiff> {
+        const after = await renderProd(edit);
+        assert.deepEqual(generated(after.resources), generated(base.resources), "generated secrets must not be regenerated");
+        return diffRenders(base.objects, after.objects);
+    }
+
+    it("a registry replica edit changes one field of one object", async () => {
+        assert.deepEqual(
+            await diff((c) => (c.registry.replicas = 5)),
+            { added: [], removed: [], changed: { "StatefulSet/mcp-mesh-registry": ["spec.replicas"] } },
+        );
+    });
+
+    it("an image tag edit changes only the registry workload", async () => {
+        assert.deepEqual(await diff((c) => (c.registry.image = "mcpmesh/registry:3.6.1")), {
+            added: [],
+            removed: [],
+            changed: {
+                "StatefulSet/mcp-mesh-registry": [
+                    "metadata.labels.app.kubernetes.io/version",
+                    "spec.template.metadata.labels.app.kubernetes.io/version",
+                    "spec.template.spec.containers[0].image",
+                ],
+            },
+        });
+    });
+
+    it("a log-level edit changes the setting and rolls the registry pods", async () => {
+        assert.deepEqual(await diff((c) => (c.registry.logLevel = "DEBUG")), {
+            added: [],
+            removed: [],
+            changed: {
+                "ConfigMap/mcp-registry-config": ["data.MCP_MESH_LOG_LEVEL"],
+                "StatefulSet/mcp-mesh-registry": ["spec.template.metadata.annotations.checksum/config"],
+            },
+        });
+    });
+
+    it("a backup schedule edit changes only the CronJob's schedule", async () => {
+        assert.deepEqual(
+            await diff((c) => (c.backup.schedule = "15 1 * * *")),
+            { added: [], removed: [], changed: { "CronJob/mcp-mesh-registry-backup": ["spec.schedule"] } },
+        );
+    });
+
+    it("a storage-size edit touches only the annotation (claims are ignored by Pulumi)", async () => {
+        assert.deepEqual(
+            await diff((c) => ((c.registry.storage as Record<string, unknown>).size = "20Gi")),
+            {
+                added: [],
+                removed: [],
+                changed: {
+                    "StatefulSet/mcp-mesh-registry": [
+                        "metadata.annotations.mcp-mesh.io/requested-storage",
+                        "spec.volumeClaimTemplates[0].spec.resources.requests.storage",
+                    ],
+                },
+            },
+        );
+    });
+});
