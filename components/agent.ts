@@ -54,6 +54,8 @@ export interface AgentArgs {
     monitoringNamespace?: string;
     /** The MCPAgent CRD when this stack installs it; the custom resource waits for it. Default: none. */
     crd?: pulumi.Resource;
+    /** Protect and retain the workspace claim (`protectData`). Default: false. */
+    protectData?: boolean;
 }
 
 export class Agent extends pulumi.ComponentResource {
@@ -172,7 +174,7 @@ export class Agent extends pulumi.ComponentResource {
                         resources: { requests: { storage: persistence.size } },
                     },
                 },
-                child,
+                args.protectData ? { ...child, protect: true, retainOnDelete: true } : child,
             );
             volumes.push({ name: "workspace", persistentVolumeClaim: { claimName: claim.metadata.name } });
             mounts.push({ name: "workspace", mountPath: WORKSPACE_DIR });

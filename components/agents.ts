@@ -11,7 +11,7 @@ import { labels } from "./labels";
 import { SharedStorage } from "./shared-storage";
 
 export interface AgentsArgs {
-    /** The validated stack config; reads `agents`, `storage` and the registry's monitoring namespace. */
+    /** The validated stack config; reads `agents`, `storage`, `protectData` and the registry's monitoring namespace. */
     config: MeshConfig;
     namespace: pulumi.Input<string>;
     /** Value of app.kubernetes.io/instance. */
@@ -28,7 +28,7 @@ export interface AgentsArgs {
 export function createAgents(args: AgentsArgs, opts: pulumi.ComponentResourceOptions): Agent[] {
     const { config, namespace, instance } = args;
     const storage = SHARED_VOLUMES.some((volume) => config.storage[volume])
-        ? new SharedStorage("shared-storage", { storage: config.storage, namespace, instance }, opts)
+        ? new SharedStorage("shared-storage", { storage: config.storage, namespace, instance, protectData: config.protectData }, opts)
         : undefined;
     if (config.agents.length === 0) {
         return [];
@@ -60,6 +60,7 @@ export function createAgents(args: AgentsArgs, opts: pulumi.ComponentResourceOpt
                     sharedClaims: storage?.claims,
                     monitoringNamespace: config.registry.monitoring.namespace,
                     crd: args.crd,
+                    protectData: config.protectData,
                 },
                 opts,
             ),

@@ -13,6 +13,8 @@ export interface SharedStorageArgs {
     namespace: pulumi.Input<string>;
     /** Value of app.kubernetes.io/instance; McpMesh passes the stack name. */
     instance: string;
+    /** Protect and retain the claims (`protectData`). Default: false. */
+    protectData?: boolean;
 }
 
 export class SharedStorage extends pulumi.ComponentResource {
@@ -42,7 +44,7 @@ export class SharedStorage extends pulumi.ComponentResource {
                         resources: { requests: { storage: spec.size } },
                     },
                 },
-                { parent: this },
+                args.protectData ? { parent: this, protect: true, retainOnDelete: true } : { parent: this },
             );
             claims[volume] = claim.metadata.name;
         }

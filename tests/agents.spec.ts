@@ -262,6 +262,17 @@ describe("Agent component: storage, service and monitoring options", () => {
         assert.equal((find(shared, "Deployment", "hello-world").spec as { strategy: { type: string } }).strategy.type, "RollingUpdate");
     });
 
+    it("protects and retains the agents' claims when the stack protects its data", async () => {
+        const config = { protectData: true, storage: { logs: {} }, ...withAgents(hello({ persistence: {}, sharedStorage: ["logs"] })) };
+        const rendered = await renderConfig(config);
+        for (const name of ["hello-world-workspace", "mcp-mesh-logs"]) {
+            const options = registered(rendered, "kubernetes:core/v1:PersistentVolumeClaim", name).options;
+            assert.deepEqual([options.protect, options.retainOnDelete], [true, true], name);
+        }
+        const unprotected = await renderConfig({ ...config, protectData: false });
+        assert.equal(registered(unprotected, "kubernetes:core/v1:PersistentVolumeClaim", "hello-world-workspace").options.protect, undefined);
+    });
+
     it("creates the shared claims the stack defines and mounts the ones an agent lists", async () => {
         const objects = await objectsOf({
             storage: { sharedCache: { size: "2Gi", storageClass: "nfs" }, logs: {} },
