@@ -67,6 +67,20 @@ describe("minimal diffs for typical edits (prod)", () => {
         });
     });
 
+    it("an agent replica edit changes one field of one object (`--path 'agents[0].replicas'`)", async () => {
+        const agents = (c: StackConfigMap) => c.agents as unknown as Record<string, unknown>[];
+        assert.deepEqual(await diff((c) => (agents(c)[0].replicas = 5)), {
+            added: [],
+            removed: [],
+            changed: { "Deployment/data-processor": ["spec.replicas"] },
+        });
+        assert.deepEqual(await diff((c) => (agents(c)[1].replicas = 4)), {
+            added: [],
+            removed: [],
+            changed: { "MCPAgent/report-generator": ["spec.replicas"] },
+        });
+    });
+
     it("a backup schedule edit changes only the CronJob's schedule", async () => {
         assert.deepEqual(
             await diff((c) => (c.backup.schedule = "15 1 * * *")),
