@@ -53,7 +53,9 @@ const envName = z.string().regex(ENV_NAME, { error: ENV_NAME_RULE });
 
 const agentName = dnsLabel
     .regex(/^[a-z]/, { error: "must start with a letter (it names the agent's Service)" })
-    .refine((name) => !RESERVED_NAMES.includes(name), { error: `must not be one of ${RESERVED_NAMES.join(", ")} (used by the mesh itself)` });
+    .refine((name) => !RESERVED_NAMES.includes(name), {
+        error: `must not be one of ${RESERVED_NAMES.join(", ")} (used by the mesh itself)`,
+    });
 
 const dnsSubdomain = z
     .string()
@@ -107,7 +109,10 @@ type CodeCheck = { ok: true; source: AgentSource } | { ok: false; message: strin
 function readCode(value: string): CodeCheck {
     const relative = path.posix.normalize(value.replace(/\\/g, "/"));
     if (path.isAbsolute(value) || relative.startsWith("/")) {
-        return { ok: false, message: "must be a path relative to the project root (the directory holding Pulumi.yaml), e.g. agents/hello_world.py" };
+        return {
+            ok: false,
+            message: "must be a path relative to the project root (the directory holding Pulumi.yaml), e.g. agents/hello_world.py",
+        };
     }
     if (relative === ".." || relative.startsWith("../")) {
         return { ok: false, message: "must be a file inside this repository" };
@@ -121,11 +126,17 @@ function readCode(value: string): CodeCheck {
     }
     const absolute = path.join(PROJECT_ROOT, relative);
     if (!fs.existsSync(absolute) || !fs.statSync(absolute).isFile()) {
-        return { ok: false, message: "must be an existing file in this repository (paths are relative to the directory holding Pulumi.yaml)" };
+        return {
+            ok: false,
+            message: "must be an existing file in this repository (paths are relative to the directory holding Pulumi.yaml)",
+        };
     }
     const content = fs.readFileSync(absolute, "utf8");
     if (Buffer.byteLength(content) > CONFIGMAP_LIMIT) {
-        return { ok: false, message: "is larger than 1 MiB, the most a ConfigMap holds; use scriptConfigMap or bake the code into the image" };
+        return {
+            ok: false,
+            message: "is larger than 1 MiB, the most a ConfigMap holds; use scriptConfigMap or bake the code into the image",
+        };
     }
     return { ok: true, source: { kind: "code", path: relative, fileName, content } };
 }
@@ -197,7 +208,10 @@ const agentFields = z.strictObject({
         .strictObject({
             scrapeAnnotations: z.boolean().default(true),
             serviceMonitor: z.boolean().default(false),
-            interval: z.string().regex(/^\d+[smh]$/, { error: "must be a duration such as 30s or 1m" }).default("30s"),
+            interval: z
+                .string()
+                .regex(/^\d+[smh]$/, { error: "must be a duration such as 30s or 1m" })
+                .default("30s"),
         })
         .prefault({}),
 });
@@ -221,7 +235,12 @@ function checkAgent(agent: AgentFields, ctx: Ctx): void {
     if (agent.code !== undefined && viaConfigMap) {
         issue(ctx, ["code"], agent.code, "set exactly one of code (a file in this repository) or scriptConfigMap with script, not both");
     } else if (agent.code === undefined && !viaConfigMap) {
-        issue(ctx, ["code"], undefined, "is required: a Python file in this repository (e.g. agents/hello_world.py), or set scriptConfigMap and script instead");
+        issue(
+            ctx,
+            ["code"],
+            undefined,
+            "is required: a Python file in this repository (e.g. agents/hello_world.py), or set scriptConfigMap and script instead",
+        );
     } else if (agent.scriptConfigMap !== undefined && agent.script === undefined) {
         issue(ctx, ["script"], undefined, "is required with scriptConfigMap: the file name inside that ConfigMap");
     } else if (agent.script !== undefined && agent.scriptConfigMap === undefined) {
@@ -231,7 +250,12 @@ function checkAgent(agent: AgentFields, ctx: Ctx): void {
     const scaling = agent.autoscaling;
     if (scaling) {
         if (agent.replicas !== undefined) {
-            issue(ctx, ["replicas"], agent.replicas, "must not be set together with autoscaling (the HorizontalPodAutoscaler decides between minReplicas and maxReplicas); remove one");
+            issue(
+                ctx,
+                ["replicas"],
+                agent.replicas,
+                "must not be set together with autoscaling (the HorizontalPodAutoscaler decides between minReplicas and maxReplicas); remove one",
+            );
         }
         if (scaling.minReplicas > scaling.maxReplicas) {
             issue(ctx, ["autoscaling", "minReplicas"], scaling.minReplicas, `must be <= autoscaling.maxReplicas (${scaling.maxReplicas})`);
@@ -241,7 +265,12 @@ function checkAgent(agent: AgentFields, ctx: Ctx): void {
         }
     }
     if (agent.mode === "customResource" && agent.sharedStorage.length > 0) {
-        issue(ctx, ["sharedStorage"], agent.sharedStorage, "is only available with mode deployment (the MCPAgent CRD mounts only its own persistence volume)");
+        issue(
+            ctx,
+            ["sharedStorage"],
+            agent.sharedStorage,
+            "is only available with mode deployment (the MCPAgent CRD mounts only its own persistence volume)",
+        );
     }
 
     for (const [key, value] of Object.entries(agent.env)) {
@@ -344,7 +373,11 @@ interface IssueSink {
 }
 
 /** Cross-section rules: agents mount only shared volumes the stack defines, and single-node volumes serve one pod. */
-export function checkSharedStorage(agents: readonly AgentConfig[] | undefined, storage: SharedStorageConfig | undefined, ctx: IssueSink): void {
+export function checkSharedStorage(
+    agents: readonly AgentConfig[] | undefined,
+    storage: SharedStorageConfig | undefined,
+    ctx: IssueSink,
+): void {
     if (!Array.isArray(agents) || !storage) {
         return;
     }

@@ -124,7 +124,14 @@ export class Agent extends pulumi.ComponentResource {
                 { ...child, dependsOn: [args.crd, codeConfigMap, secret].filter((r): r is pulumi.Resource => r !== undefined) },
             );
         } else {
-            const deployed = this.deploy(args, { meta, commonLabels, selector, env, codeConfigMap: codeConfigMapRef, secretValues: secret ? secretValues : undefined });
+            const deployed = this.deploy(args, {
+                meta,
+                commonLabels,
+                selector,
+                env,
+                codeConfigMap: codeConfigMapRef,
+                secretValues: secret ? secretValues : undefined,
+            });
             this.deployment = deployed.deployment;
             this.url = deployed.url;
         }
@@ -396,12 +403,18 @@ function ingressRules(agent: AgentConfig, monitoringNamespace: string): NetworkP
  * unsecret (a secret annotation would hide the whole pod spec in previews); without the key,
  * which lives only in Pulumi state as a secret, it reveals nothing about the values.
  */
-function secretChecksum(agent: string, values: Record<string, pulumi.Output<string>>, opts: pulumi.CustomResourceOptions): pulumi.Output<string> {
+function secretChecksum(
+    agent: string,
+    values: Record<string, pulumi.Output<string>>,
+    opts: pulumi.CustomResourceOptions,
+): pulumi.Output<string> {
     const key = new random.RandomPassword(`${agent}-secret-checksum-key`, { length: 32, special: false }, opts).result;
     const names = Object.keys(values).sort();
     return pulumi.unsecret(
-        pulumi
-            .all([key, ...names.map((name) => values[name])])
-            .apply(([hmacKey, ...secrets]) => createHmac("sha256", hmacKey).update(JSON.stringify(names.map((n, i) => [n, secrets[i]]))).digest("hex")),
+        pulumi.all([key, ...names.map((name) => values[name])]).apply(([hmacKey, ...secrets]) =>
+            createHmac("sha256", hmacKey)
+                .update(JSON.stringify(names.map((n, i) => [n, secrets[i]])))
+                .digest("hex"),
+        ),
     );
 }

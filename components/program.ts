@@ -26,7 +26,11 @@ export function program(opts?: pulumi.ComponentResourceOptions): StackOutputs {
             agents: `kubectl get mcpagents,pods,svc -n ${ns} -l app.kubernetes.io/component=agent`,
         })),
         agents: pulumi
-            .all(mesh.agents.map((agent) => agent.url ?? pulumi.interpolate`mcpagent/${agent.agentName} in ${mesh.namespace} (needs a controller)`))
+            .all(
+                mesh.agents.map(
+                    (agent) => agent.url ?? pulumi.interpolate`mcpagent/${agent.agentName} in ${mesh.namespace} (needs a controller)`,
+                ),
+            )
             .apply((endpoints) => Object.fromEntries(mesh.agents.map((agent, i) => [agent.agentName, endpoints[i]]))),
     };
 }

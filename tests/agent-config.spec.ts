@@ -55,7 +55,9 @@ describe("agents config", () => {
     });
 
     it("normalizes the code path and stringifies plain env values", () => {
-        const [parsed] = parseMeshConfig(withAgents(agent({ code: "./agents/../agents/hello_world.py", env: { A: 1, B: true, C: "x" } }))).agents;
+        const [parsed] = parseMeshConfig(
+            withAgents(agent({ code: "./agents/../agents/hello_world.py", env: { A: 1, B: true, C: "x" } })),
+        ).agents;
         assert.equal(parsed.source.kind === "code" && parsed.source.path, HELLO);
         assert.deepEqual(parsed.env, { A: "1", B: "true", C: "x" });
     });
@@ -85,7 +87,11 @@ describe("agents config", () => {
     });
 
     const rejected: [string, Record<string, unknown>, string][] = [
-        ["an unknown agent key", withAgents(agent({ replica: 3 })), "agents[0].replica: unknown key (got 3); allowed keys here: name, mode, image,"],
+        [
+            "an unknown agent key",
+            withAgents(agent({ replica: 3 })),
+            "agents[0].replica: unknown key (got 3); allowed keys here: name, mode, image,",
+        ],
         ["replicas above the CRD's 100", withAgents(agent({ replicas: 101 })), "agents[0].replicas: got 101; must be <= 100"],
         ["negative replicas", withAgents(agent({ replicas: -1 })), "agents[0].replicas: got -1; must be >= 0"],
         ["fractional replicas", withAgents(agent({ replicas: 1.5 })), "agents[0].replicas: got 1.5; must be a whole number"],
@@ -94,36 +100,84 @@ describe("agents config", () => {
             withAgents(agent({ name: "x" }), agent({ name: "y" }), agent({ name: "x" })),
             'agents[2].name: got "x"; duplicates agents[0].name (agent names must be unique in the stack)',
         ],
-        ["a name that is not a DNS label", withAgents(agent({ name: "Hello_World" })), 'agents[0].name: got "Hello_World"; must be a DNS-1123 label'],
+        [
+            "a name that is not a DNS label",
+            withAgents(agent({ name: "Hello_World" })),
+            'agents[0].name: got "Hello_World"; must be a DNS-1123 label',
+        ],
         ["a name starting with a digit", withAgents(agent({ name: "1st" })), 'agents[0].name: got "1st"; must start with a letter'],
-        ["the registry's name", withAgents(agent({ name: "mcp-mesh-registry" })), 'agents[0].name: got "mcp-mesh-registry"; must not be one of'],
+        [
+            "the registry's name",
+            withAgents(agent({ name: "mcp-mesh-registry" })),
+            'agents[0].name: got "mcp-mesh-registry"; must not be one of',
+        ],
         ["a missing name", withAgents({ code: HELLO }), "agents[0].name: missing; must be a string"],
-        ["an unknown mode", withAgents(agent({ mode: "operator" })), 'agents[0].mode: got "operator"; must be one of: deployment, customResource'],
+        [
+            "an unknown mode",
+            withAgents(agent({ mode: "operator" })),
+            'agents[0].mode: got "operator"; must be one of: deployment, customResource',
+        ],
         [
             "a code file that does not exist",
             withAgents(agent({ code: "agents/missing.py" })),
             'agents[0].code: got "agents/missing.py"; must be an existing file in this repository',
         ],
-        ["an absolute code path", withAgents(agent({ code: "/etc/passwd.py" })), 'agents[0].code: got "/etc/passwd.py"; must be a path relative to the project root'],
-        ["a code path outside the repository", withAgents(agent({ code: "../outside.py" })), 'agents[0].code: got "../outside.py"; must be a file inside this repository'],
-        ["code that is not Python", withAgents(agent({ code: "README.md" })), 'agents[0].code: got "README.md"; must be a Python file (.py)'],
+        [
+            "an absolute code path",
+            withAgents(agent({ code: "/etc/passwd.py" })),
+            'agents[0].code: got "/etc/passwd.py"; must be a path relative to the project root',
+        ],
+        [
+            "a code path outside the repository",
+            withAgents(agent({ code: "../outside.py" })),
+            'agents[0].code: got "../outside.py"; must be a file inside this repository',
+        ],
+        [
+            "code that is not Python",
+            withAgents(agent({ code: "README.md" })),
+            'agents[0].code: got "README.md"; must be a Python file (.py)',
+        ],
         [
             "both code and scriptConfigMap",
             withAgents(agent({ scriptConfigMap: "team-code", script: "a.py" })),
             `agents[0].code: got "${HELLO}"; set exactly one of code (a file in this repository) or scriptConfigMap with script, not both`,
         ],
         ["neither code nor scriptConfigMap", withAgents({ name: "a" }), "agents[0].code: got nothing; is required"],
-        ["scriptConfigMap without script", withAgents({ name: "a", scriptConfigMap: "team-code" }), "agents[0].script: got nothing; is required with scriptConfigMap"],
-        ["script without scriptConfigMap", withAgents({ name: "a", script: "a.py" }), "agents[0].scriptConfigMap: got nothing; is required with script"],
-        ["a script path with a directory", withAgents({ name: "a", scriptConfigMap: "c", script: "dir/a.py" }), 'agents[0].script: got "dir/a.py"; must be a file name inside the ConfigMap'],
+        [
+            "scriptConfigMap without script",
+            withAgents({ name: "a", scriptConfigMap: "team-code" }),
+            "agents[0].script: got nothing; is required with scriptConfigMap",
+        ],
+        [
+            "script without scriptConfigMap",
+            withAgents({ name: "a", script: "a.py" }),
+            "agents[0].scriptConfigMap: got nothing; is required with script",
+        ],
+        [
+            "a script path with a directory",
+            withAgents({ name: "a", scriptConfigMap: "c", script: "dir/a.py" }),
+            'agents[0].script: got "dir/a.py"; must be a file name inside the ConfigMap',
+        ],
         [
             "autoscaling min above max",
             withAgents(agent({ autoscaling: { minReplicas: 5, maxReplicas: 3 } })),
             "agents[0].autoscaling.minReplicas: got 5; must be <= autoscaling.maxReplicas (3)",
         ],
-        ["autoscaling without max", withAgents(agent({ autoscaling: { minReplicas: 2 } })), "agents[0].autoscaling.maxReplicas: missing; must be a number"],
-        ["autoscaling max above 100", withAgents(agent({ autoscaling: { maxReplicas: 101 } })), "agents[0].autoscaling.maxReplicas: got 101; must be <= 100"],
-        ["autoscaling min of 0", withAgents(agent({ autoscaling: { minReplicas: 0, maxReplicas: 2 } })), "agents[0].autoscaling.minReplicas: got 0; must be >= 1"],
+        [
+            "autoscaling without max",
+            withAgents(agent({ autoscaling: { minReplicas: 2 } })),
+            "agents[0].autoscaling.maxReplicas: missing; must be a number",
+        ],
+        [
+            "autoscaling max above 100",
+            withAgents(agent({ autoscaling: { maxReplicas: 101 } })),
+            "agents[0].autoscaling.maxReplicas: got 101; must be <= 100",
+        ],
+        [
+            "autoscaling min of 0",
+            withAgents(agent({ autoscaling: { minReplicas: 0, maxReplicas: 2 } })),
+            "agents[0].autoscaling.minReplicas: got 0; must be >= 1",
+        ],
         [
             "a CPU target above 100%",
             withAgents(agent({ autoscaling: { maxReplicas: 3, targetCPUUtilizationPercentage: 150 } })),
@@ -137,11 +191,19 @@ describe("agents config", () => {
         [
             "autoscaling in customResource mode",
             withAgents(agent({ mode: "customResource", autoscaling: { maxReplicas: 5 } })),
-            "agents[0].autoscaling: got {\"maxReplicas\":5}; is only available with mode deployment",
+            'agents[0].autoscaling: got {"maxReplicas":5}; is only available with mode deployment',
         ],
-        ["a service port above 65535", withAgents(agent({ service: { port: 70000 } })), "agents[0].service.port: got 70000; must be <= 65535"],
+        [
+            "a service port above 65535",
+            withAgents(agent({ service: { port: 70000 } })),
+            "agents[0].service.port: got 70000; must be <= 65535",
+        ],
         ["a service port of 0", withAgents(agent({ service: { port: 0 } })), "agents[0].service.port: got 0; must be >= 1"],
-        ["an unknown service type", withAgents(agent({ service: { type: "ExternalName" } })), 'agents[0].service.type: got "ExternalName"; must be one of: ClusterIP, NodePort, LoadBalancer'],
+        [
+            "an unknown service type",
+            withAgents(agent({ service: { type: "ExternalName" } })),
+            'agents[0].service.type: got "ExternalName"; must be one of: ClusterIP, NodePort, LoadBalancer',
+        ],
         [
             "a secretEnv name that is not an environment variable name",
             withAgents(agent({ secretEnv: ["api-key"] })),
@@ -167,17 +229,41 @@ describe("agents config", () => {
             withAgents(agent({ env: { MCP_MESH_REGISTRY_URL: "http://elsewhere:8000" } })),
             'agents[0].env.MCP_MESH_REGISTRY_URL: got "http://elsewhere:8000"; MCP_MESH_REGISTRY_URL is set by the program',
         ],
-        ["an env value that is a mapping", withAgents(agent({ env: { A: { b: 1 } } })), 'agents[0].env.A: got {"b":1}; must be a string, number or boolean'],
-        ["a capability version that is not semver", withAgents(agent({ capabilities: [{ name: "greeting", version: "1.0" }] })), 'agents[0].capabilities[0].version: got "1.0"; must be a semantic version'],
-        ["a capability timeout above the CRD's 3600", withAgents(agent({ capabilities: [{ name: "g", timeout: 3601 }] })), "agents[0].capabilities[0].timeout: got 3601; must be <= 3600"],
-        ["a capability without a name", withAgents(agent({ capabilities: [{ version: "1.0.0" }] })), "agents[0].capabilities[0].name: missing; must be a string"],
+        [
+            "an env value that is a mapping",
+            withAgents(agent({ env: { A: { b: 1 } } })),
+            'agents[0].env.A: got {"b":1}; must be a string, number or boolean',
+        ],
+        [
+            "a capability version that is not semver",
+            withAgents(agent({ capabilities: [{ name: "greeting", version: "1.0" }] })),
+            'agents[0].capabilities[0].version: got "1.0"; must be a semantic version',
+        ],
+        [
+            "a capability timeout above the CRD's 3600",
+            withAgents(agent({ capabilities: [{ name: "g", timeout: 3601 }] })),
+            "agents[0].capabilities[0].timeout: got 3601; must be <= 3600",
+        ],
+        [
+            "a capability without a name",
+            withAgents(agent({ capabilities: [{ version: "1.0.0" }] })),
+            "agents[0].capabilities[0].name: missing; must be a string",
+        ],
         [
             "a dependency constraint that is not one",
             withAgents(agent({ dependencies: [{ name: "db", version: "latest" }] })),
             'agents[0].dependencies[0].version: got "latest"; must be a version or constraint',
         ],
-        ["a dependency field the CRD lacks", withAgents(agent({ dependencies: [{ name: "db", retries: 3 }] })), "agents[0].dependencies[0].retries: unknown key"],
-        ["a :latest image", withAgents(agent({ image: "mcpmesh/python-runtime:latest" })), "agents[0].image: got \"mcpmesh/python-runtime:latest\"; must not use the mutable tag ':latest'"],
+        [
+            "a dependency field the CRD lacks",
+            withAgents(agent({ dependencies: [{ name: "db", retries: 3 }] })),
+            "agents[0].dependencies[0].retries: unknown key",
+        ],
+        [
+            "a :latest image",
+            withAgents(agent({ image: "mcpmesh/python-runtime:latest" })),
+            "agents[0].image: got \"mcpmesh/python-runtime:latest\"; must not use the mutable tag ':latest'",
+        ],
         [
             "a request above its limit",
             withAgents(agent({ resources: { requests: { memory: "1Gi" } } })),
@@ -188,13 +274,21 @@ describe("agents config", () => {
             withAgents(agent({ replicas: 3, persistence: { size: "5Gi" } })),
             'agents[0].persistence.accessMode: got "ReadWriteOnce"; cannot serve 3 pods spread over nodes; use ReadWriteMany',
         ],
-        ["a bad persistence size", withAgents(agent({ persistence: { size: "5GB" } })), 'agents[0].persistence.size: got "5GB"; must be a Kubernetes quantity'],
+        [
+            "a bad persistence size",
+            withAgents(agent({ persistence: { size: "5GB" } })),
+            'agents[0].persistence.size: got "5GB"; must be a Kubernetes quantity',
+        ],
         [
             "a shared volume the stack does not define",
             withAgents(agent({ sharedStorage: ["sharedCache"] })),
             'agents[0].sharedStorage[0]: got "sharedCache"; storage.sharedCache is not defined',
         ],
-        ["an unknown shared volume", withAgents(agent({ sharedStorage: ["scratch"] })), 'agents[0].sharedStorage[0]: got "scratch"; must be one of: workspace, sharedCache, logs'],
+        [
+            "an unknown shared volume",
+            withAgents(agent({ sharedStorage: ["scratch"] })),
+            'agents[0].sharedStorage[0]: got "scratch"; must be one of: workspace, sharedCache, logs',
+        ],
         [
             "shared volumes in customResource mode",
             { storage: { logs: {} }, ...withAgents(agent({ mode: "customResource", sharedStorage: ["logs"] })) },
@@ -205,7 +299,11 @@ describe("agents config", () => {
             { storage: { logs: { accessMode: "ReadWriteOnce" } }, ...withAgents(agent({ replicas: 2, sharedStorage: ["logs"] })) },
             'storage.logs.accessMode: got "ReadWriteOnce"; cannot serve the 2 agent pods that mount it (a); use ReadWriteMany',
         ],
-        ["an unknown storage key", { storage: { cache: {} } }, "storage.cache: unknown key (got {}); allowed keys here: workspace, sharedCache, logs"],
+        [
+            "an unknown storage key",
+            { storage: { cache: {} } },
+            "storage.cache: unknown key (got {}); allowed keys here: workspace, sharedCache, logs",
+        ],
         ["agents as a mapping", { agents: { a: agent() } }, "agents: got"],
     ];
     for (const [what, raw, expected] of rejected) {
@@ -275,7 +373,10 @@ describe("agents config", () => {
                 env: fc.oneof(fc.dictionary(fc.string(), fc.anything()), fc.anything()),
                 secretEnv: fc.oneof(fc.array(fc.string()), fc.anything()),
                 autoscaling: fc.oneof(fc.record({ minReplicas: fieldValue, maxReplicas: fieldValue }, { requiredKeys: [] }), fc.anything()),
-                persistence: fc.oneof(fc.record({ accessMode: fc.anything(), enabled: fc.anything() }, { requiredKeys: [] }), fc.anything()),
+                persistence: fc.oneof(
+                    fc.record({ accessMode: fc.anything(), enabled: fc.anything() }, { requiredKeys: [] }),
+                    fc.anything(),
+                ),
                 sharedStorage: fc.oneof(fc.array(fc.constantFrom("logs", "workspace")), fc.anything()),
             },
             { requiredKeys: [] },

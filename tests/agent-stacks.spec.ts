@@ -51,7 +51,9 @@ describe("stack agents", () => {
         const deployment = find(objects, "Deployment", "data-processor");
         assert.equal(deploymentReplicas(objects, "data-processor"), 3);
         assert.deepEqual(annotationJson(deployment, "mcp-mesh.io/capabilities"), [{ name: "data_transformation", version: "2.0.0" }]);
-        assert.deepEqual(annotationJson(deployment, "mcp-mesh.io/dependencies"), [{ name: "database-service", version: ">=3.0.0", optional: false }]);
+        assert.deepEqual(annotationJson(deployment, "mcp-mesh.io/dependencies"), [
+            { name: "database-service", version: ">=3.0.0", optional: false },
+        ]);
         assert.deepEqual(podTemplate(deployment)?.spec.containers[0].resources, {
             requests: { cpu: "500m", memory: "1Gi" },
             limits: { cpu: "2", memory: "4Gi" },
@@ -67,7 +69,10 @@ describe("stack agents", () => {
         assert.equal(spec.script, "report_generator.py");
         assert.equal(spec.registryURL, rendered.prod?.outputs.registryUrl);
         assert.ok(find(objects, "ConfigMap", "report-generator-code"));
-        assert.equal(ofKind(objects, "Deployment").some((d) => d.metadata.name === "report-generator"), false);
+        assert.equal(
+            ofKind(objects, "Deployment").some((d) => d.metadata.name === "report-generator"),
+            false,
+        );
     });
 
     for (const stack of STACKS) {
@@ -93,7 +98,11 @@ describe("stack agents", () => {
                 const code = agent.source.kind === "code" ? agent.source.content : "";
                 assert.match(code, new RegExp(`@mesh\\.agent\\([^)]*name="${agent.name}"`), `${agent.name}: @mesh.agent name`);
                 for (const capability of agent.capabilities) {
-                    assert.match(code, new RegExp(`capability="${capability.name}",\\s*version="${capability.version ?? ""}`), `${agent.name}: ${capability.name}`);
+                    assert.match(
+                        code,
+                        new RegExp(`capability="${capability.name}",\\s*version="${capability.version ?? ""}`),
+                        `${agent.name}: ${capability.name}`,
+                    );
                 }
             }
         });
@@ -109,7 +118,10 @@ describe("stack agents", () => {
         for (const file of files) {
             const source = fs.readFileSync(path.join(PROJECT_DIR, "agents", file), "utf8");
             // Compile only (the mesh and fastmcp packages live in the runtime image, not here).
-            const result = spawnSync("python3", ["-c", "import sys; compile(sys.stdin.read(), sys.argv[1], 'exec')", file], { input: source, encoding: "utf8" });
+            const result = spawnSync("python3", ["-c", "import sys; compile(sys.stdin.read(), sys.argv[1], 'exec')", file], {
+                input: source,
+                encoding: "utf8",
+            });
             assert.equal(result.status, 0, `${file}: ${result.stderr}`);
         }
     });

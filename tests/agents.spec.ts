@@ -78,10 +78,16 @@ describe("Agent component, mode deployment", () => {
         const configMap = find(objects, "ConfigMap", "hello-world-code");
         assert.deepEqual(configMap.data, { "hello_world.py": fs.readFileSync(path.join(PROJECT_DIR, HELLO), "utf8") });
         const pod = podTemplate(find(objects, "Deployment", "hello-world"))?.spec;
-        const container = agentContainer(objects, "hello-world") as ContainerView & { args: string[]; volumeMounts: { readOnly?: boolean }[] };
+        const container = agentContainer(objects, "hello-world") as ContainerView & {
+            args: string[];
+            volumeMounts: { readOnly?: boolean }[];
+        };
         assert.deepEqual(container.args, ["/app/agent/hello_world.py"]);
         assert.deepEqual(pod?.volumes?.find((v) => v.name === "code")?.configMap, { name: "hello-world-code", defaultMode: 0o444 });
-        assert.deepEqual(container.volumeMounts.find((m) => (m as { name: string }).name === "code"), { name: "code", mountPath: "/app/agent", readOnly: true });
+        assert.deepEqual(
+            container.volumeMounts.find((m) => (m as { name: string }).name === "code"),
+            { name: "code", mountPath: "/app/agent", readOnly: true },
+        );
     });
 
     it("sets the runtime contract's environment, advertising its own Service name", () => {
@@ -131,10 +137,15 @@ describe("Agent component, mode deployment", () => {
 
     it("spreads its pods over nodes and zones", () => {
         const pod = podTemplate(find(objects, "Deployment", "hello-world"))?.spec as unknown as {
-            affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: { podAffinityTerm: { topologyKey: string } }[] } };
+            affinity: {
+                podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: { podAffinityTerm: { topologyKey: string } }[] };
+            };
             topologySpreadConstraints: { topologyKey: string; whenUnsatisfiable: string }[];
         };
-        assert.equal(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey, "kubernetes.io/hostname");
+        assert.equal(
+            pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey,
+            "kubernetes.io/hostname",
+        );
         assert.deepEqual(
             pod.topologySpreadConstraints.map((c) => c.topologyKey),
             ["kubernetes.io/hostname", "topology.kubernetes.io/zone"],
@@ -165,7 +176,10 @@ describe("Agent component, mode deployment", () => {
                 ],
                 ports: [{ port: 8080, protocol: "TCP" }],
             },
-            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ port: 8080, protocol: "TCP" }] },
+            {
+                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+                ports: [{ port: 8080, protocol: "TCP" }],
+            },
         ]);
     });
 
@@ -207,7 +221,9 @@ describe("Agent component, mode deployment", () => {
 
 describe("Agent component: scaling", () => {
     it("hands replicas to an HPA when autoscaling is set, and never sets them itself", async () => {
-        const rendered = await renderConfig(withAgents(hello({ autoscaling: { minReplicas: 2, maxReplicas: 8, targetCPUUtilizationPercentage: 70 } })));
+        const rendered = await renderConfig(
+            withAgents(hello({ autoscaling: { minReplicas: 2, maxReplicas: 8, targetCPUUtilizationPercentage: 70 } })),
+        );
         const hpa = find(rendered.objects, "HorizontalPodAutoscaler", "hello-world");
         assert.equal(hpa.apiVersion, "autoscaling/v2");
         assert.deepEqual(hpa.spec, {
@@ -241,7 +257,9 @@ describe("Agent component: scaling", () => {
     ];
     for (const [what, fields, expected] of pdbCases) {
         it(`${expected ? "adds" : "omits"} a PodDisruptionBudget with ${what}`, async () => {
-            const pdbs = ofKind(await objectsOf(withAgents(hello(fields))), "PodDisruptionBudget").filter((p) => p.metadata.name === "hello-world");
+            const pdbs = ofKind(await objectsOf(withAgents(hello(fields))), "PodDisruptionBudget").filter(
+                (p) => p.metadata.name === "hello-world",
+            );
             assert.equal(pdbs.length, expected ? 1 : 0);
             if (expected) {
                 assert.equal((pdbs[0].spec as { maxUnavailable: number }).maxUnavailable, 1);
@@ -254,10 +272,16 @@ describe("Agent component: storage, service and monitoring options", () => {
     it("mounts its own workspace claim, recreating pods on a single-node volume", async () => {
         const objects = await objectsOf(withAgents(hello({ persistence: { size: "5Gi", storageClass: "fast-ssd" } })));
         const claim = find(objects, "PersistentVolumeClaim", "hello-world-workspace");
-        assert.deepEqual(claim.spec, { accessModes: ["ReadWriteOnce"], storageClassName: "fast-ssd", resources: { requests: { storage: "5Gi" } } });
+        assert.deepEqual(claim.spec, {
+            accessModes: ["ReadWriteOnce"],
+            storageClassName: "fast-ssd",
+            resources: { requests: { storage: "5Gi" } },
+        });
         const deployment = find(objects, "Deployment", "hello-world");
         assert.deepEqual((deployment.spec as { strategy: unknown }).strategy, { type: "Recreate" });
-        assert.ok(agentContainer(objects, "hello-world").volumeMounts?.some((m) => m.name === "workspace" && m.mountPath === "/app/workspace"));
+        assert.ok(
+            agentContainer(objects, "hello-world").volumeMounts?.some((m) => m.name === "workspace" && m.mountPath === "/app/workspace"),
+        );
         const shared = await objectsOf(withAgents(hello({ replicas: 3, persistence: { accessMode: "ReadWriteMany" } })));
         assert.equal((find(shared, "Deployment", "hello-world").spec as { strategy: { type: string } }).strategy.type, "RollingUpdate");
     });
@@ -270,7 +294,10 @@ describe("Agent component: storage, service and monitoring options", () => {
             assert.deepEqual([options.protect, options.retainOnDelete], [true, true], name);
         }
         const unprotected = await renderConfig({ ...config, protectData: false });
-        assert.equal(registered(unprotected, "kubernetes:core/v1:PersistentVolumeClaim", "hello-world-workspace").options.protect, undefined);
+        assert.equal(
+            registered(unprotected, "kubernetes:core/v1:PersistentVolumeClaim", "hello-world-workspace").options.protect,
+            undefined,
+        );
     });
 
     it("creates the shared claims the stack defines and mounts the ones an agent lists", async () => {
@@ -284,14 +311,19 @@ describe("Agent component: storage, service and monitoring options", () => {
             resources: { requests: { storage: "2Gi" } },
         });
         find(objects, "PersistentVolumeClaim", "mcp-mesh-logs");
-        assert.equal(ofKind(objects, "PersistentVolumeClaim").some((c) => c.metadata.name === "mcp-mesh-workspace"), false);
+        assert.equal(
+            ofKind(objects, "PersistentVolumeClaim").some((c) => c.metadata.name === "mcp-mesh-workspace"),
+            false,
+        );
         const pod = podTemplate(find(objects, "Deployment", "hello-world"))?.spec;
         assert.deepEqual(pod?.volumes?.find((v) => v.persistentVolumeClaim)?.persistentVolumeClaim, { claimName: "mcp-mesh-shared-cache" });
         assert.ok(agentContainer(objects, "hello-world").volumeMounts?.some((m) => m.mountPath === "/shared/cache"));
     });
 
     it("exposes a LoadBalancer with its annotations, and admits outside traffic on the agent's port only", async () => {
-        const objects = await objectsOf(withAgents(hello({ service: { type: "LoadBalancer", port: 9090, annotations: { "lb.example/internal": "true" } } })));
+        const objects = await objectsOf(
+            withAgents(hello({ service: { type: "LoadBalancer", port: 9090, annotations: { "lb.example/internal": "true" } } })),
+        );
         const service = find(objects, "Service", "hello-world");
         assert.equal((service.spec as { type: string }).type, "LoadBalancer");
         assert.equal(service.metadata.annotations?.["lb.example/internal"], "true");
@@ -303,7 +335,8 @@ describe("Agent component: storage, service and monitoring options", () => {
     it("admits the stack's monitoring namespace, and creates a ServiceMonitor only when asked", async () => {
         const plain = await objectsOf({ registry: { monitoring: { namespace: "observability" } }, ...withAgents(hello()) });
         assert.equal(ofKind(plain, "ServiceMonitor").filter((m) => m.metadata.name === "hello-world").length, 0);
-        const ingress = (find(plain, "NetworkPolicy", "hello-world").spec as { ingress: { from: { namespaceSelector?: unknown }[] }[] }).ingress;
+        const ingress = (find(plain, "NetworkPolicy", "hello-world").spec as { ingress: { from: { namespaceSelector?: unknown }[] }[] })
+            .ingress;
         assert.deepEqual(ingress[1].from[0].namespaceSelector, { matchLabels: { "kubernetes.io/metadata.name": "observability" } });
         const monitored = await objectsOf(withAgents(hello({ monitoring: { serviceMonitor: true, scrapeAnnotations: false } })));
         const monitor = find(monitored, "ServiceMonitor", "hello-world");
@@ -313,14 +346,26 @@ describe("Agent component: storage, service and monitoring options", () => {
 
     it("mounts an existing scriptConfigMap instead of packing code", async () => {
         const objects = await objectsOf(withAgents({ name: "team", scriptConfigMap: "team-code", script: "main.py" }));
-        assert.equal(ofKind(objects, "ConfigMap").some((c) => c.metadata.name === "team-code"), false);
-        assert.deepEqual(podTemplate(find(objects, "Deployment", "team"))?.spec.volumes?.[0].configMap, { name: "team-code", defaultMode: 0o444 });
+        assert.equal(
+            ofKind(objects, "ConfigMap").some((c) => c.metadata.name === "team-code"),
+            false,
+        );
+        assert.deepEqual(podTemplate(find(objects, "Deployment", "team"))?.spec.volumes?.[0].configMap, {
+            name: "team-code",
+            defaultMode: 0o444,
+        });
         assert.deepEqual((agentContainer(objects, "team") as ContainerView & { args: string[] }).args, ["/app/agent/main.py"]);
         assert.equal(podTemplate(find(objects, "Deployment", "team"))?.metadata.annotations?.["checksum/code"], undefined);
     });
 
     it("uses the stack's affinity, node selector and tolerations", async () => {
-        const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "pool", operator: "In", values: ["agents"] }] }] } } };
+        const affinity = {
+            nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                    nodeSelectorTerms: [{ matchExpressions: [{ key: "pool", operator: "In", values: ["agents"] }] }],
+                },
+            },
+        };
         const tolerations = [{ key: "dedicated", operator: "Equal", value: "agents", effect: "NoSchedule" }];
         const objects = await objectsOf(withAgents(hello({ affinity, tolerations, nodeSelector: { "kubernetes.io/arch": "arm64" } })));
         const pod = podTemplate(find(objects, "Deployment", "hello-world"))?.spec as unknown as Record<string, unknown>;
@@ -346,15 +391,19 @@ describe("Agent component: rollouts", () => {
     it("rolls only the agent whose code file changed", async () => {
         const before = await renderTwo("print('a, version 1')\n");
         const after = await renderTwo("print('a, version 2')\n");
-        const changed = after.filter((object, index) => toYamlStream([object]) !== toYamlStream([before[index]])).map((o) => `${o.kind}/${o.metadata.name}`);
+        const changed = after
+            .filter((object, index) => toYamlStream([object]) !== toYamlStream([before[index]]))
+            .map((o) => `${o.kind}/${o.metadata.name}`);
         assert.deepEqual(changed.sort(), ["ConfigMap/agent-a-code", "Deployment/agent-a"]);
-        const checksum = (objects: K8sObject[], name: string) => podTemplate(find(objects, "Deployment", name))?.metadata.annotations?.["checksum/code"];
+        const checksum = (objects: K8sObject[], name: string) =>
+            podTemplate(find(objects, "Deployment", name))?.metadata.annotations?.["checksum/code"];
         assert.notEqual(checksum(after, "agent-a"), checksum(before, "agent-a"));
         assert.equal(checksum(after, "agent-b"), checksum(before, "agent-b"));
     });
 
     it("rolls an agent when its env changes, not when the registry's settings or its replica count do", async () => {
-        const config = (objects: K8sObject[]) => podTemplate(find(objects, "Deployment", "hello-world"))?.metadata.annotations?.["checksum/config"];
+        const config = (objects: K8sObject[]) =>
+            podTemplate(find(objects, "Deployment", "hello-world"))?.metadata.annotations?.["checksum/config"];
         const base = config(await objectsOf(withAgents(hello())));
         assert.match(base ?? "", /^[0-9a-f]{64}$/);
         assert.notEqual(config(await objectsOf(withAgents(hello({ env: { A: "1" } })))), base);
@@ -379,7 +428,9 @@ describe("Agent component: secret environment", () => {
             secretKeyRef: { name: "hello-world-secrets", key: "API_KEY" },
         });
         const spec = find(objects, "MCPAgent", "reporter").spec as { env: { name: string; valueFrom?: unknown }[] };
-        assert.deepEqual(spec.env.find((e) => e.name === "API_KEY")?.valueFrom, { secretKeyRef: { name: "reporter-secrets", key: "API_KEY" } });
+        assert.deepEqual(spec.env.find((e) => e.name === "API_KEY")?.valueFrom, {
+            secretKeyRef: { name: "reporter-secrets", key: "API_KEY" },
+        });
         assert.deepEqual(find(objects, "Secret", "reporter-secrets").stringData, { API_KEY: SENTINEL });
     });
 
@@ -387,7 +438,9 @@ describe("Agent component: secret environment", () => {
         const { objects, resources } = await render({ redact: false });
         const elsewhere = objects.filter((o) => o.kind !== "Secret");
         assert.doesNotMatch(toYamlStream(elsewhere), new RegExp(SENTINEL));
-        const inputs = resources.filter((r) => r.inputs.kind !== "Secret" && !r.type.startsWith("random:")).map((r) => JSON.stringify(r.inputs));
+        const inputs = resources
+            .filter((r) => r.inputs.kind !== "Secret" && !r.type.startsWith("random:"))
+            .map((r) => JSON.stringify(r.inputs));
         assert.ok(inputs.every((text) => !text.includes(SENTINEL)));
     });
 
@@ -399,7 +452,9 @@ describe("Agent component: secret environment", () => {
 
     it("rolls the pods when a value changes, through a keyed checksum", async () => {
         const checksum = async (placeholder: string) =>
-            podTemplate(find((await render({ redact: false, placeholder })).objects, "Deployment", "hello-world"))?.metadata.annotations?.["checksum/secret"];
+            podTemplate(find((await render({ redact: false, placeholder })).objects, "Deployment", "hello-world"))?.metadata.annotations?.[
+                "checksum/secret"
+            ];
         const first = await checksum(SENTINEL);
         assert.match(first ?? "", /^[0-9a-f]{64}$/);
         assert.equal(await checksum(SENTINEL), first);
@@ -435,7 +490,9 @@ describe("Agent component, mode customResource", () => {
     });
 
     it("creates an MCPAgent and the code ConfigMap, and no pods, Service or policy of its own", () => {
-        const own = objects.filter((o) => o.metadata.labels?.["app.kubernetes.io/name"] === "reporter").map((o) => `${o.kind}/${o.metadata.name}`);
+        const own = objects
+            .filter((o) => o.metadata.labels?.["app.kubernetes.io/name"] === "reporter")
+            .map((o) => `${o.kind}/${o.metadata.name}`);
         assert.deepEqual(own.sort(), ["ConfigMap/reporter-code", "MCPAgent/reporter"]);
         const agent = find(objects, "MCPAgent", "reporter");
         assert.equal(agent.apiVersion, "mesh.mcp.io/v1alpha1");
@@ -473,24 +530,34 @@ describe("Agent component, mode customResource", () => {
     it("the pruning check catches a field the CRD does not define", () => {
         const crd = find(objects, "CustomResourceDefinition", "mcpagents.mesh.mcp.io");
         const agent = find(objects, "MCPAgent", "reporter");
-        assert.deepEqual(prunedFields(openApiSchema(crd), { ...agent, spec: { ...(agent.spec as object), autoscaling: {} } }), [".spec.autoscaling"]);
+        assert.deepEqual(prunedFields(openApiSchema(crd), { ...agent, spec: { ...(agent.spec as object), autoscaling: {} } }), [
+            ".spec.autoscaling",
+        ]);
     });
 
     it("is created after the CRD when the stack installs it, and without it otherwise", async () => {
         const options = registered(rendered, "kubernetes:mesh.mcp.io/v1alpha1:MCPAgent", "reporter").options;
         const dependsOn = (options.dependsOn ?? []) as pulumi.Resource[];
         const urns = await Promise.all(dependsOn.map((resource) => new Promise<string>((resolve) => resource.urn.apply(resolve))));
-        assert.ok(urns.some((urn) => urn.endsWith("CustomResourceDefinition::mcpagents-crd")), urns.join(", "));
+        assert.ok(
+            urns.some((urn) => urn.endsWith("CustomResourceDefinition::mcpagents-crd")),
+            urns.join(", "),
+        );
         const elsewhere = await renderConfig({ installCrds: false, ...withAgents(reporter) });
         assert.equal(ofKind(elsewhere.objects, "CustomResourceDefinition").length, 0);
         find(elsewhere.objects, "MCPAgent", "reporter");
     });
 
     it("points at an existing scriptConfigMap when the stack names one", async () => {
-        const objects = await objectsOf(withAgents({ name: "team", mode: "customResource", scriptConfigMap: "team-code", script: "main.py" }));
+        const objects = await objectsOf(
+            withAgents({ name: "team", mode: "customResource", scriptConfigMap: "team-code", script: "main.py" }),
+        );
         const spec = find(objects, "MCPAgent", "team").spec as Record<string, unknown>;
         assert.deepEqual([spec.scriptConfigMap, spec.script], ["team-code", "main.py"]);
-        assert.equal(ofKind(objects, "ConfigMap").some((c) => c.metadata.name.startsWith("team")), false);
+        assert.equal(
+            ofKind(objects, "ConfigMap").some((c) => c.metadata.name.startsWith("team")),
+            false,
+        );
     });
 });
 
