@@ -14,6 +14,7 @@ import {
     toleration,
     withDefaultResources,
 } from "./k8s-schemas";
+import { BACKUP_NAME } from "./backup";
 import { POSTGRES_NAME } from "./postgres";
 import { REGISTRY_HEADLESS } from "./registry";
 import { REGISTRY_NAME } from "./registry-settings";
@@ -25,8 +26,11 @@ export const MAX_AGENT_REPLICAS = 100;
 /** A ConfigMap holds at most 1 MiB. */
 const CONFIGMAP_LIMIT = 1024 * 1024;
 
-/** Names other objects in the namespace already use (Services, NetworkPolicies, PDBs). */
-const RESERVED_NAMES = [REGISTRY_NAME, REGISTRY_HEADLESS, POSTGRES_NAME];
+/**
+ * Names the mesh's own objects use (Services, NetworkPolicies, PDBs), and `mcp-mesh`, whose
+ * workspace claim would be the shared `mcp-mesh-workspace`.
+ */
+const RESERVED_NAMES = ["mcp-mesh", REGISTRY_NAME, REGISTRY_HEADLESS, POSTGRES_NAME, BACKUP_NAME];
 
 /** Variables the program sets from the registry and the agent's Service; config may not override them. */
 export const WIRED_ENV = ["MCP_MESH_REGISTRY_URL", "MCP_MESH_AGENT_NAME", "MCP_MESH_HTTP_HOST", "MCP_MESH_HTTP_PORT", "HOST", "POD_IP"];

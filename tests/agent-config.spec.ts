@@ -111,6 +111,12 @@ describe("agents config", () => {
             withAgents(agent({ name: "mcp-mesh-registry" })),
             'agents[0].name: got "mcp-mesh-registry"; must not be one of',
         ],
+        [
+            "the backup's name",
+            withAgents(agent({ name: "mcp-mesh-registry-backup" })),
+            'agents[0].name: got "mcp-mesh-registry-backup"; must not be one of',
+        ],
+        ["the mesh's own prefix", withAgents(agent({ name: "mcp-mesh" })), 'agents[0].name: got "mcp-mesh"; must not be one of'],
         ["a missing name", withAgents({ code: HELLO }), "agents[0].name: missing; must be a string"],
         [
             "an unknown mode",
