@@ -87,7 +87,10 @@ export class Backup extends pulumi.ComponentResource {
                   ]
                 : [
                       { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: REGISTRY_SECRET, key: "database-url" } } },
-                      { name: "BACKUP_SOURCE", value: `postgres ${database.postgres.host ?? "mcp-mesh-postgres"}/${database.postgres.database}` },
+                      {
+                          name: "BACKUP_SOURCE",
+                          value: `postgres ${database.postgres.host ?? "mcp-mesh-postgres"}/${database.postgres.database}`,
+                      },
                   ]),
         ];
         const volumes: Volume[] = [

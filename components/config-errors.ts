@@ -37,7 +37,12 @@ function schemaAt(schema: z.core.$ZodType, path: Path): z.core.$ZodType | undefi
     let node: z.core.$ZodType | undefined = schema;
     let rest = [...path];
     while (node) {
-        if (node instanceof z.ZodOptional || node instanceof z.ZodDefault || node instanceof z.ZodPrefault || node instanceof z.ZodNullable) {
+        if (
+            node instanceof z.ZodOptional ||
+            node instanceof z.ZodDefault ||
+            node instanceof z.ZodPrefault ||
+            node instanceof z.ZodNullable
+        ) {
             node = node.unwrap();
         } else if (node instanceof z.ZodPipe) {
             node = node.in;

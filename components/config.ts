@@ -55,9 +55,7 @@ const registrySchema = z.strictObject({
     debug: z.boolean().default(false),
     accessLog: z.boolean().default(true),
     port: port.default(8000),
-    probes: z
-        .strictObject({ startup: probe(5, 30), liveness: probe(10, 3), readiness: probe(5, 3) })
-        .prefault({}),
+    probes: z.strictObject({ startup: probe(5, 30), liveness: probe(10, 3), readiness: probe(5, 3) }).prefault({}),
     heartbeat: z
         .strictObject({
             healthCheckInterval: seconds(10),
@@ -65,9 +63,7 @@ const registrySchema = z.strictObject({
             evictionThreshold: seconds(60),
         })
         .prefault({}),
-    cors: z
-        .strictObject({ enabled: z.boolean().default(true), allowedOrigins: z.string().min(1).default("*") })
-        .prefault({}),
+    cors: z.strictObject({ enabled: z.boolean().default(true), allowedOrigins: z.string().min(1).default("*") }).prefault({}),
     /** `required` puts every replica on its own node; `preferred` only tries to. */
     spread: z.enum(["preferred", "required"]).default("preferred"),
     /** Replaces the generated anti-affinity entirely when set. */
@@ -82,7 +78,10 @@ const registrySchema = z.strictObject({
             namespace: dnsLabel.default("monitoring"),
             scrapeAnnotations: z.boolean().default(true),
             serviceMonitor: z.boolean().default(false),
-            interval: z.string().regex(/^\d+[smh]$/, { error: "must be a duration such as 30s or 1m" }).default("30s"),
+            interval: z
+                .string()
+                .regex(/^\d+[smh]$/, { error: "must be a duration such as 30s or 1m" })
+                .default("30s"),
         })
         .prefault({}),
 });
@@ -95,8 +94,14 @@ const postgresSchema = z
         mode: z.enum(["external", "provision"]).default("external"),
         host: z.string().min(1).optional(),
         port: port.default(5432),
-        database: z.string().regex(/^[a-z_][a-z0-9_]*$/, { error: "must be a lower-case SQL identifier" }).default("mcp_mesh_registry"),
-        user: z.string().regex(/^[a-z_][a-z0-9_]*$/, { error: "must be a lower-case SQL identifier" }).default("mcp_mesh"),
+        database: z
+            .string()
+            .regex(/^[a-z_][a-z0-9_]*$/, { error: "must be a lower-case SQL identifier" })
+            .default("mcp_mesh_registry"),
+        user: z
+            .string()
+            .regex(/^[a-z_][a-z0-9_]*$/, { error: "must be a lower-case SQL identifier" })
+            .default("mcp_mesh"),
         /** Default: `require` for external servers, `disable` for the in-cluster one (no TLS inside). */
         sslmode: z.enum(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]).optional(),
         image: pinnedImage.default(POSTGRES_IMAGE),

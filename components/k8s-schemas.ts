@@ -107,9 +107,7 @@ const podAffinityTerm = z.strictObject({
 const weight = z.number().int().min(1).max(100);
 const podAffinity = z.strictObject({
     requiredDuringSchedulingIgnoredDuringExecution: z.array(podAffinityTerm).optional(),
-    preferredDuringSchedulingIgnoredDuringExecution: z
-        .array(z.strictObject({ weight, podAffinityTerm }))
-        .optional(),
+    preferredDuringSchedulingIgnoredDuringExecution: z.array(z.strictObject({ weight, podAffinityTerm })).optional(),
 });
 
 export const affinity = z.strictObject({
@@ -118,9 +116,7 @@ export const affinity = z.strictObject({
             requiredDuringSchedulingIgnoredDuringExecution: z
                 .strictObject({ nodeSelectorTerms: z.array(nodeSelectorTerm).min(1) })
                 .optional(),
-            preferredDuringSchedulingIgnoredDuringExecution: z
-                .array(z.strictObject({ weight, preference: nodeSelectorTerm }))
-                .optional(),
+            preferredDuringSchedulingIgnoredDuringExecution: z.array(z.strictObject({ weight, preference: nodeSelectorTerm })).optional(),
         })
         .optional(),
     podAffinity: podAffinity.optional(),

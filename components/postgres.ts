@@ -68,7 +68,11 @@ export class Postgres extends pulumi.ComponentResource {
             POSTGRES_NAME,
             {
                 metadata: meta,
-                spec: { type: "ClusterIP", selector, ports: [{ name: "postgres", port: pg.port, targetPort: "postgres", protocol: "TCP" }] },
+                spec: {
+                    type: "ClusterIP",
+                    selector,
+                    ports: [{ name: "postgres", port: pg.port, targetPort: "postgres", protocol: "TCP" }],
+                },
             },
             child,
         );
@@ -106,8 +110,18 @@ export class Postgres extends pulumi.ComponentResource {
                                     resources: pg.resources,
                                     securityContext: restrictedContainerSecurity(),
                                     startupProbe: { exec: { command: pgIsReady }, periodSeconds: 5, failureThreshold: 60 },
-                                    livenessProbe: { exec: { command: pgIsReady }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
-                                    readinessProbe: { exec: { command: pgIsReady }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+                                    livenessProbe: {
+                                        exec: { command: pgIsReady },
+                                        periodSeconds: 10,
+                                        timeoutSeconds: 5,
+                                        failureThreshold: 6,
+                                    },
+                                    readinessProbe: {
+                                        exec: { command: pgIsReady },
+                                        periodSeconds: 5,
+                                        timeoutSeconds: 3,
+                                        failureThreshold: 3,
+                                    },
                                     volumeMounts: [
                                         { name: "data", mountPath: "/var/lib/postgresql/data" },
                                         { name: "run", mountPath: "/var/run/postgresql" },

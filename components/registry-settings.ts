@@ -43,8 +43,6 @@ export function registrySettings(config: MeshConfig): Record<string, string> {
         ...(leaderElection(config)
             ? { MCP_MESH_LEADER_ELECTION: "true", MCP_MESH_LEADER_ELECTION_LEASE: LEADER_LEASE }
             : { MCP_MESH_LEADER_ELECTION: "false" }),
-        ...(registry.tls.secretName
-            ? { MCP_MESH_TLS_CERT: `${TLS_DIR}/tls.crt`, MCP_MESH_TLS_KEY: `${TLS_DIR}/tls.key` }
-            : {}),
+        ...(registry.tls.secretName ? { MCP_MESH_TLS_CERT: `${TLS_DIR}/tls.crt`, MCP_MESH_TLS_KEY: `${TLS_DIR}/tls.key` } : {}),
     };
 }

@@ -95,7 +95,11 @@ export class Registry extends pulumi.ComponentResource {
         }
         const secret =
             Object.keys(secretData).length > 0
-                ? new k8s.core.v1.Secret(REGISTRY_SECRET, { metadata: meta(REGISTRY_SECRET), type: "Opaque", stringData: secretData }, child)
+                ? new k8s.core.v1.Secret(
+                      REGISTRY_SECRET,
+                      { metadata: meta(REGISTRY_SECRET), type: "Opaque", stringData: secretData },
+                      child,
+                  )
                 : undefined;
         const secretEnv: EnvVar[] = [
             ...(args.databaseUrl ? [secretKeyEnv("DATABASE_URL", "database-url")] : []),
@@ -303,6 +307,10 @@ function spreadAffinity(selector: Record<string, string>, spread: "preferred" | 
 }
 
 export function checksum(data: Record<string, string>): string {
-    const canonical = JSON.stringify(Object.keys(data).sort().map((key) => [key, data[key]]));
+    const canonical = JSON.stringify(
+        Object.keys(data)
+            .sort()
+            .map((key) => [key, data[key]]),
+    );
     return createHash("sha256").update(canonical).digest("hex");
 }

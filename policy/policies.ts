@@ -31,10 +31,18 @@ function stackPolicy(name: string, description: string, check: (objects: rules.K
 }
 
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
-    resourcePolicy("pod-security-restricted", "Every pod meets Pod Security Standards 'restricted', init containers included.", rules.podSecurityViolations),
+    resourcePolicy(
+        "pod-security-restricted",
+        "Every pod meets Pod Security Standards 'restricted', init containers included.",
+        rules.podSecurityViolations,
+    ),
     resourcePolicy("requests-and-limits", "Every container sets cpu and memory requests and limits.", rules.resourceLimitViolations),
     resourcePolicy("pinned-images", "No image uses :latest or omits its tag.", rules.imageTagViolations),
     resourcePolicy("no-plain-credentials", "No credentials in ConfigMaps or plain environment values.", rules.credentialViolations),
-    stackPolicy("pdb-for-multi-replica", "Every workload with more than one replica has a PodDisruptionBudget.", rules.disruptionBudgetViolations),
+    stackPolicy(
+        "pdb-for-multi-replica",
+        "Every workload with more than one replica has a PodDisruptionBudget.",
+        rules.disruptionBudgetViolations,
+    ),
     stackPolicy("network-policy-coverage", "Every pod is selected by a NetworkPolicy.", rules.networkPolicyViolations),
 ];

@@ -47,7 +47,7 @@ export function podTemplate(object: KubeObject): PodTemplate | undefined {
     const spec = object.spec;
     if (!spec) return undefined;
     if (object.kind === "CronJob") {
-        return ((spec.jobTemplate as { spec?: { template?: PodTemplate } } | undefined)?.spec?.template) ?? undefined;
+        return (spec.jobTemplate as { spec?: { template?: PodTemplate } } | undefined)?.spec?.template ?? undefined;
     }
     if (object.kind === "Pod") return { metadata: object.metadata, spec: spec as PodSpec };
     return WORKLOADS.includes(object.kind ?? "") ? (spec.template as PodTemplate | undefined) : undefined;
@@ -111,7 +111,8 @@ export function credentialViolations(object: KubeObject): string[] {
     const problems: string[] = [];
     if (object.kind === "ConfigMap") {
         for (const [key, value] of Object.entries(object.data ?? {})) {
-            if (CREDENTIAL_NAME.test(key) || CREDENTIAL_VALUE.test(value)) problems.push(`${label(object)} key ${key} looks like a credential`);
+            if (CREDENTIAL_NAME.test(key) || CREDENTIAL_VALUE.test(value))
+                problems.push(`${label(object)} key ${key} looks like a credential`);
         }
     }
     const pod = podTemplate(object)?.spec;
@@ -136,7 +137,9 @@ function replicasOf(object: KubeObject): number {
 
 /** Every workload running (or autoscaled to) more than one replica has a PDB. */
 export function disruptionBudgetViolations(objects: readonly KubeObject[]): string[] {
-    const budgets = objects.filter((o) => o.kind === "PodDisruptionBudget").map((o) => (o.spec?.selector as { matchLabels?: Record<string, string> })?.matchLabels);
+    const budgets = objects
+        .filter((o) => o.kind === "PodDisruptionBudget")
+        .map((o) => (o.spec?.selector as { matchLabels?: Record<string, string> })?.matchLabels);
     const autoscaled = new Map(
         objects
             .filter((o) => o.kind === "HorizontalPodAutoscaler")
@@ -151,7 +154,9 @@ export function disruptionBudgetViolations(objects: readonly KubeObject[]): stri
 
 /** Every pod is selected by some NetworkPolicy. */
 export function networkPolicyViolations(objects: readonly KubeObject[]): string[] {
-    const selectors = objects.filter((o) => o.kind === "NetworkPolicy").map((o) => (o.spec?.podSelector as { matchLabels?: Record<string, string> })?.matchLabels ?? {});
+    const selectors = objects
+        .filter((o) => o.kind === "NetworkPolicy")
+        .map((o) => (o.spec?.podSelector as { matchLabels?: Record<string, string> })?.matchLabels ?? {});
     return objects
         .filter((o) => podTemplate(o) !== undefined)
         .filter((o) => !selectors.some((selector) => matches(selector, podTemplate(o)?.metadata?.labels)))

@@ -8,9 +8,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import {
-    createScriptBinDir, discoverPostgresTools, discoverScriptTools, discoverSqliteTools, requireTools,
-} from "./support/db-tools";
+import { createScriptBinDir, discoverPostgresTools, discoverScriptTools, discoverSqliteTools, requireTools } from "./support/db-tools";
 import { envWithoutDatabaseSettings, PostgresServer } from "./support/postgres-server";
 
 const SCRIPTS_DIR = path.resolve(__dirname, "..", "components", "scripts");
@@ -45,8 +43,7 @@ function runScript(script: string, args: string[], env: Record<string, string>):
 }
 
 function assertExit(run: ScriptRun, expected: number): void {
-    assert.equal(run.status, expected,
-        `expected exit ${expected}, got ${run.status}\n--- stdout\n${run.stdout}--- stderr\n${run.stderr}`);
+    assert.equal(run.status, expected, `expected exit ${expected}, got ${run.status}\n--- stdout\n${run.stdout}--- stderr\n${run.stderr}`);
 }
 
 function assertSameRows(actual: string[], expected: string[], what: string): void {
@@ -79,7 +76,10 @@ function snapshotTree(dir: string): Record<string, string> {
 }
 
 function backupNames(backupDir: string): string[] {
-    return fs.readdirSync(backupDir).filter((name) => BACKUP_NAME.test(name)).sort();
+    return fs
+        .readdirSync(backupDir)
+        .filter((name) => BACKUP_NAME.test(name))
+        .sort();
 }
 
 function onlyBackup(backupDir: string): string {
@@ -182,13 +182,16 @@ describe("backup.sh and restore.sh with SQLite", function () {
     }
 
     function createRegistryDb(db: string, agents: number): void {
-        sql(db, `
+        sql(
+            db,
+            `
             PRAGMA journal_mode=WAL;
             CREATE TABLE agents (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, payload BLOB NOT NULL);
             CREATE TABLE capabilities (agent_id INTEGER NOT NULL REFERENCES agents(id), name TEXT NOT NULL);
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${agents})
                 INSERT INTO agents (name, payload) SELECT 'agent-' || i, randomblob(200) FROM n;
-            INSERT INTO capabilities SELECT id, 'tool-' || id FROM agents WHERE id % 3 = 0;`);
+            INSERT INTO capabilities SELECT id, 'tool-' || id FROM agents WHERE id % 3 = 0;`,
+        );
     }
 
     function maxAgentId(db: string): number {
@@ -286,8 +289,10 @@ describe("backup.sh and restore.sh with SQLite", function () {
         assert.equal(sql(copy, "PRAGMA integrity_check;"), "ok");
         assert.equal(sql(copy, "PRAGMA journal_mode;"), "wal", "the backup keeps the live database's WAL mode");
         const lastIdInBackup = maxAgentId(copy);
-        assert.ok(lastIdInBackup >= lastIdBeforeBackup,
-            `backup ends at id ${lastIdInBackup}, but id ${lastIdBeforeBackup} existed before it began`);
+        assert.ok(
+            lastIdInBackup >= lastIdBeforeBackup,
+            `backup ends at id ${lastIdInBackup}, but id ${lastIdBeforeBackup} existed before it began`,
+        );
         const sourceRows = agentRows(db, lastIdInBackup);
         assertSameRows(agentRows(copy), sourceRows, "backup vs live database");
         assert.equal(sql(copy, "SELECT count(*) FROM capabilities;"), sql(db, "SELECT count(*) FROM capabilities;"));
@@ -321,7 +326,10 @@ describe("backup.sh and restore.sh with SQLite", function () {
         const forced = runScript(RESTORE_SH, ["--force", fixtureBackup], restoreEnv(db));
         assertExit(forced, 0);
         assertSameRows(agentRows(db), fixtureRows, "restored database");
-        const kept = fs.readdirSync(dir).filter((name) => name.startsWith("registry.db.before-restore-")).sort();
+        const kept = fs
+            .readdirSync(dir)
+            .filter((name) => name.startsWith("registry.db.before-restore-"))
+            .sort();
         assert.equal(kept.length, 3, `old database, -wal and -shm kept aside: ${JSON.stringify(kept)}`);
         assert.equal(fs.readFileSync(path.join(dir, kept[1]), "utf8"), "stale shm");
         assert.equal(fs.readFileSync(path.join(dir, kept[2]), "utf8"), "stale wal");
@@ -493,8 +501,13 @@ describe("backup.sh and restore.sh with SQLite", function () {
         assert.equal(kept, "20200103-000000");
         assert.equal(leftCorrupt, "20200104-000000", "a backup that fails verification is not pruned");
         assert.ok(made > "20200104-000000");
-        assert.deepEqual(fs.readdirSync(backupDir).filter((name) => !BACKUP_NAME.test(name)).sort(),
-            [".tmp-20200105-000000-2", "manual-before-upgrade"]);
+        assert.deepEqual(
+            fs
+                .readdirSync(backupDir)
+                .filter((name) => !BACKUP_NAME.test(name))
+                .sort(),
+            [".tmp-20200105-000000-2", "manual-before-upgrade"],
+        );
         assert.match(run.stdout, /leaving 'manual-before-upgrade' alone/);
         assert.match(run.stderr, /backup '20200104-000000' does not verify/);
         assert.match(run.stdout, /removed old backup '20200101-000000'/);
@@ -592,12 +605,15 @@ describe("backup.sh and restore.sh with PostgreSQL", function () {
 
     function createRegistryDatabase(database: string, agents: number): void {
         pg().createDatabase(database);
-        asApp(database, `
+        asApp(
+            database,
+            `
             CREATE TABLE agents (id bigserial PRIMARY KEY, name text NOT NULL, payload text NOT NULL,
                                  registered_at timestamptz NOT NULL DEFAULT now());
             CREATE TABLE capabilities (agent_id bigint NOT NULL REFERENCES agents (id), name text NOT NULL);
             INSERT INTO agents (name, payload) SELECT 'agent-' || i, md5(i::text) FROM generate_series(1, ${agents}) AS i;
-            INSERT INTO capabilities SELECT id, 'tool-' || id FROM agents WHERE id % 3 = 0;`);
+            INSERT INTO capabilities SELECT id, 'tool-' || id FROM agents WHERE id % 3 = 0;`,
+        );
     }
 
     function maxAgentId(database: string): number {
@@ -638,7 +654,10 @@ describe("backup.sh and restore.sh with PostgreSQL", function () {
         pgRestore = tools.pgRestore;
         scratch = makeScratchDir();
         scriptPath = createScriptBinDir(path.join(scratch, "bin"), {
-            ...posixTools, pg_dump: tools.pgDump, pg_restore: tools.pgRestore, psql: tools.psql,
+            ...posixTools,
+            pg_dump: tools.pgDump,
+            pg_restore: tools.pgRestore,
+            psql: tools.psql,
         });
         server = await PostgresServer.start(tools);
 
@@ -701,10 +720,15 @@ describe("backup.sh and restore.sh with PostgreSQL", function () {
         assertExit(restore, 0);
         assert.match(restore.stdout, /restore OK: .* \(2 user tables/);
         const lastIdInBackup = maxAgentId("hot");
-        assert.ok(lastIdInBackup >= lastIdBeforeBackup,
-            `backup ends at id ${lastIdInBackup}, but id ${lastIdBeforeBackup} existed before it began`);
-        assertSameRows(lines(asApp("hot", `${AGENT_ROWS} ORDER BY id`)),
-            sourceAgents.filter((row) => Number(row.split("|")[0]) <= lastIdInBackup), "restored agents");
+        assert.ok(
+            lastIdInBackup >= lastIdBeforeBackup,
+            `backup ends at id ${lastIdInBackup}, but id ${lastIdBeforeBackup} existed before it began`,
+        );
+        assertSameRows(
+            lines(asApp("hot", `${AGENT_ROWS} ORDER BY id`)),
+            sourceAgents.filter((row) => Number(row.split("|")[0]) <= lastIdInBackup),
+            "restored agents",
+        );
         assert.equal(asApp("hot", "SELECT agent_id, name FROM capabilities ORDER BY agent_id"), sourceCapabilities);
         const nextId = Number(asApp("hot", "INSERT INTO agents (name, payload) VALUES ('after', 'x') RETURNING id"));
         assert.ok(nextId > lastIdInBackup, "the id sequence is restored too");

@@ -62,14 +62,22 @@ describe("Backup component", () => {
         const rendered = await renderConfig(POSTGRES);
         const { pod } = cronJob(rendered);
         assert.equal(pod?.affinity, undefined);
-        assert.equal(pod?.volumes?.some((v) => v.name === "data"), false);
+        assert.equal(
+            pod?.volumes?.some((v) => v.name === "data"),
+            false,
+        );
         const url = pod?.containers[0].env?.find((e) => e.name === "DATABASE_URL");
         assert.deepEqual(url?.valueFrom?.secretKeyRef, { name: "mcp-registry-secret", key: "database-url" });
         assert.equal(pod?.containers[0].image, "postgres:17.2");
-        const policy = find(rendered.objects, "NetworkPolicy", "mcp-mesh-postgres").spec as { ingress: { from: { podSelector: { matchLabels: Record<string, string> } }[] }[] };
+        const policy = find(rendered.objects, "NetworkPolicy", "mcp-mesh-postgres").spec as {
+            ingress: { from: { podSelector: { matchLabels: Record<string, string> } }[] }[];
+        };
         const admitted = policy.ingress[0].from.map((f) => f.podSelector.matchLabels["app.kubernetes.io/name"]);
         assert.deepEqual(admitted, ["mcp-mesh-registry", "mcp-mesh-registry-backup"]);
-        assert.deepEqual(podTemplate(find(rendered.objects, "CronJob", "mcp-mesh-registry-backup"))?.metadata.labels?.["app.kubernetes.io/name"], "mcp-mesh-registry-backup");
+        assert.deepEqual(
+            podTemplate(find(rendered.objects, "CronJob", "mcp-mesh-registry-backup"))?.metadata.labels?.["app.kubernetes.io/name"],
+            "mcp-mesh-registry-backup",
+        );
     });
 
     it("ships the repository's scripts in a ConfigMap, and re-rolls the job when they change", async () => {
@@ -83,24 +91,38 @@ describe("Backup component", () => {
     });
 
     it("provisions the backup claim as configured", async () => {
-        const claim = find((await renderConfig({ backup: { storage: { size: "8Gi", storageClass: "standard", accessMode: "ReadWriteMany" } } })).objects, "PersistentVolumeClaim", "mcp-mesh-registry-backups");
-        assert.deepEqual(claim.spec, { accessModes: ["ReadWriteMany"], resources: { requests: { storage: "8Gi" } }, storageClassName: "standard" });
+        const claim = find(
+            (await renderConfig({ backup: { storage: { size: "8Gi", storageClass: "standard", accessMode: "ReadWriteMany" } } })).objects,
+            "PersistentVolumeClaim",
+            "mcp-mesh-registry-backups",
+        );
+        assert.deepEqual(claim.spec, {
+            accessModes: ["ReadWriteMany"],
+            resources: { requests: { storage: "8Gi" } },
+            storageClassName: "standard",
+        });
     });
 
     it("creates nothing when backups are disabled", async () => {
         const { objects } = await renderConfig({ backup: { enabled: false } });
         assert.equal(ofKind(objects, "CronJob").length, 0);
-        assert.equal(objects.some((o) => o.metadata.name.includes("backup")), false);
+        assert.equal(
+            objects.some((o) => o.metadata.name.includes("backup")),
+            false,
+        );
     });
 
     it("rejects a bad schedule and a zero retention", async () => {
-        await assert.rejects(renderConfig({ backup: { schedule: "every night", retention: 0 } }), (error: Error & { problems?: string[] }) => {
-            assert.deepEqual(error.problems, [
-                "backup.schedule: got \"every night\"; must be a cron schedule with 5 fields (e.g. '0 2 * * *') or a macro such as @daily",
-                "backup.retention: got 0; must be >= 1",
-            ]);
-            return true;
-        });
+        await assert.rejects(
+            renderConfig({ backup: { schedule: "every night", retention: 0 } }),
+            (error: Error & { problems?: string[] }) => {
+                assert.deepEqual(error.problems, [
+                    "backup.schedule: got \"every night\"; must be a cron schedule with 5 fields (e.g. '0 2 * * *') or a macro such as @daily",
+                    "backup.retention: got 0; must be >= 1",
+                ]);
+                return true;
+            },
+        );
     });
 });
 
@@ -121,7 +143,8 @@ describe("data protection", () => {
             assert.equal(resource.options.retainOnDelete, true, id);
         }
         const registry = resources.find((r) => r.name === "mcp-mesh-registry" && r.type === "kubernetes:apps/v1:StatefulSet");
-        const policy = (registry?.inputs.spec as { persistentVolumeClaimRetentionPolicy: Record<string, string> }).persistentVolumeClaimRetentionPolicy;
+        const policy = (registry?.inputs.spec as { persistentVolumeClaimRetentionPolicy: Record<string, string> })
+            .persistentVolumeClaimRetentionPolicy;
         assert.deepEqual(policy, { whenDeleted: "Retain", whenScaled: "Retain" });
     });
 

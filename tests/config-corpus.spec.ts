@@ -12,7 +12,10 @@ import { PROJECT_DIR } from "./support/stacks";
 const FIXTURES = path.join(__dirname, "fixtures");
 
 function files(kind: string): string[] {
-    return fs.readdirSync(path.join(FIXTURES, kind)).filter((f) => f.endsWith(".yaml")).sort();
+    return fs
+        .readdirSync(path.join(FIXTURES, kind))
+        .filter((f) => f.endsWith(".yaml"))
+        .sort();
 }
 
 function expectation(file: string): string {
@@ -43,7 +46,10 @@ describe("bad-config corpus", () => {
 
     for (const name of files("good-config")) {
         it(`renders ${name}`, async () => {
-            const { objects } = await renderStack({ stack: "good", config: readStackFile(path.join(FIXTURES, "good-config", name), PROJECT_DIR) });
+            const { objects } = await renderStack({
+                stack: "good",
+                config: readStackFile(path.join(FIXTURES, "good-config", name), PROJECT_DIR),
+            });
             assert.ok(objects.some((o) => o.kind === "StatefulSet"));
             for (const object of objects) {
                 const validate = openApiValidator(object);

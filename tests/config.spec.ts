@@ -59,11 +59,7 @@ describe("stack config", () => {
     }
 
     const rejected: [string, Record<string, unknown>, string][] = [
-        [
-            "an unknown key",
-            { registry: { replica: 3 } },
-            "registry.replica: unknown key (got 3); allowed keys here: replicas, image,",
-        ],
+        ["an unknown key", { registry: { replica: 3 } }, "registry.replica: unknown key (got 3); allowed keys here: replicas, image,"],
         ["an unknown top-level key", { namespaces: "x" }, 'namespaces: unknown key (got "x"); allowed keys here: namespace,'],
         ["a string for a number", { registry: { replicas: "three" } }, 'registry.replicas: got "three"; must be a number'],
         ["negative replicas", { registry: { replicas: -1 } }, "registry.replicas: got -1; must be >= 1"],
@@ -73,11 +69,7 @@ describe("stack config", () => {
             { registry: { storage: { size: "10Gb" } } },
             'registry.storage.size: got "10Gb"; must be a Kubernetes quantity',
         ],
-        [
-            "an invalid namespace",
-            { namespace: "MCP_Mesh" },
-            'namespace: got "MCP_Mesh"; must be a DNS-1123 label',
-        ],
+        ["an invalid namespace", { namespace: "MCP_Mesh" }, 'namespace: got "MCP_Mesh"; must be a DNS-1123 label'],
         [
             "a request above its limit",
             { registry: { resources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } } },
@@ -108,21 +100,13 @@ describe("stack config", () => {
             { registry: { replicas: 3 } },
             "registry.replicas: got 3; requires database.type=postgres (SQLite is single-writer",
         ],
-        [
-            "an unknown database type",
-            { database: { type: "mysql" } },
-            'database.type: got "mysql"; must be one of: sqlite, postgres',
-        ],
+        ["an unknown database type", { database: { type: "mysql" } }, 'database.type: got "mysql"; must be one of: sqlite, postgres'],
         [
             "an external PostgreSQL without a host",
             { database: { type: "postgres" } },
             "database.postgres.host: got nothing; is required when database.type=postgres",
         ],
-        [
-            "a port out of range",
-            { registry: { port: 70000 } },
-            "registry.port: got 70000; must be <= 65535",
-        ],
+        ["a port out of range", { registry: { port: 70000 } }, "registry.port: got 70000; must be <= 65535"],
         [
             "an eviction before the timeout",
             { registry: { heartbeat: { timeoutThreshold: 30, evictionThreshold: 20 } } },

@@ -43,7 +43,13 @@ spec:
       memory: "4Gi"
 `;
 
-type Agent = { apiVersion: string; kind: string; metadata: { name: string }; spec: Record<string, unknown>; status?: Record<string, unknown> };
+type Agent = {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string };
+    spec: Record<string, unknown>;
+    status?: Record<string, unknown>;
+};
 
 describe("MCPAgent CRD", () => {
     let crd: K8sObject;

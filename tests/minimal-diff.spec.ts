@@ -20,7 +20,10 @@ async function renderProd(edit: (config: StackConfigMap) => void = () => undefin
 }
 
 function generated(resources: RegisteredResource[]): string[] {
-    return resources.filter((r) => r.type.startsWith("random:")).map((r) => `${r.type}::${r.name}::${JSON.stringify(r.inputs)}`).sort();
+    return resources
+        .filter((r) => r.type.startsWith("random:"))
+        .map((r) => `${r.type}::${r.name}::${JSON.stringify(r.inputs)}`)
+        .sort();
 }
 
 describe("minimal diffs for typical edits (prod)", () => {
@@ -36,10 +39,11 @@ describe("minimal diffs for typical edits (prod)", () => {
     }
 
     it("a registry replica edit changes one field of one object", async () => {
-        assert.deepEqual(
-            await diff((c) => (c.registry.replicas = 5)),
-            { added: [], removed: [], changed: { "StatefulSet/mcp-mesh-registry": ["spec.replicas"] } },
-        );
+        assert.deepEqual(await diff((c) => (c.registry.replicas = 5)), {
+            added: [],
+            removed: [],
+            changed: { "StatefulSet/mcp-mesh-registry": ["spec.replicas"] },
+        });
     });
 
     it("an image tag edit changes only the registry workload", async () => {
@@ -82,25 +86,23 @@ describe("minimal diffs for typical edits (prod)", () => {
     });
 
     it("a backup schedule edit changes only the CronJob's schedule", async () => {
-        assert.deepEqual(
-            await diff((c) => (c.backup.schedule = "15 1 * * *")),
-            { added: [], removed: [], changed: { "CronJob/mcp-mesh-registry-backup": ["spec.schedule"] } },
-        );
+        assert.deepEqual(await diff((c) => (c.backup.schedule = "15 1 * * *")), {
+            added: [],
+            removed: [],
+            changed: { "CronJob/mcp-mesh-registry-backup": ["spec.schedule"] },
+        });
     });
 
     it("a storage-size edit touches only the annotation (claims are ignored by Pulumi)", async () => {
-        assert.deepEqual(
-            await diff((c) => ((c.registry.storage as Record<string, unknown>).size = "20Gi")),
-            {
-                added: [],
-                removed: [],
-                changed: {
-                    "StatefulSet/mcp-mesh-registry": [
-                        "metadata.annotations.mcp-mesh.io/requested-storage",
-                        "spec.volumeClaimTemplates[0].spec.resources.requests.storage",
-                    ],
-                },
+        assert.deepEqual(await diff((c) => ((c.registry.storage as Record<string, unknown>).size = "20Gi")), {
+            added: [],
+            removed: [],
+            changed: {
+                "StatefulSet/mcp-mesh-registry": [
+                    "metadata.annotations.mcp-mesh.io/requested-storage",
+                    "spec.volumeClaimTemplates[0].spec.resources.requests.storage",
+                ],
             },
-        );
+        });
     });
 });

@@ -13,7 +13,13 @@ function policyResource(object: K8sObject): PolicyResource {
         props: object,
         urn: `urn:pulumi:test::mcp-mesh::${object.kind}::${object.metadata.name}`,
         name: object.metadata.name,
-        opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+        opts: {
+            protect: false,
+            ignoreChanges: [],
+            aliases: [],
+            customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+            additionalSecretOutputs: [],
+        },
         dependencies: [],
         propertyDependencies: {},
         isType: () => false,
@@ -25,9 +31,15 @@ function policyResource(object: K8sObject): PolicyResource {
 async function runPack(objects: K8sObject[]): Promise<string[]> {
     const violations: string[] = [];
     const resources = objects.map(policyResource);
-    const common = { stackTags: new Map<string, string>(), getConfig: <T extends object>(): T => {
+    const common = {
+        stackTags: new Map<string, string>(),
+        getConfig: <T extends object>(): T => {
             throw new Error("the pack has no config");
-        }, notApplicable: (): never => { throw new Error("not applicable"); } };
+        },
+        notApplicable: (): never => {
+            throw new Error("not applicable");
+        },
+    };
     for (const policy of policies) {
         const report = (message: string) => violations.push(`${policy.name}: ${message}`);
         if ("validateStack" in policy) {
@@ -89,7 +101,11 @@ describe("policy pack", () => {
     });
 
     it("catches credentials in ConfigMaps and plain env values", () => {
-        const configMap = { kind: "ConfigMap", metadata: { name: "settings" }, data: { DATABASE_URL: "postgres://mesh:hunter2@db:5432/mesh", LOG: "INFO" } };
+        const configMap = {
+            kind: "ConfigMap",
+            metadata: { name: "settings" },
+            data: { DATABASE_URL: "postgres://mesh:hunter2@db:5432/mesh", LOG: "INFO" },
+        };
         assert.deepEqual(rules.credentialViolations(configMap), ["ConfigMap/settings key DATABASE_URL looks like a credential"]);
         const bad = withContainer((c) => (c.env = [{ name: "API_TOKEN", value: "abc" }]));
         assert.equal(rules.credentialViolations(bad).length, 1);
@@ -98,9 +114,13 @@ describe("policy pack", () => {
     it("catches a multi-replica workload without a PDB, and a pod without a NetworkPolicy", async () => {
         const { objects } = await renderRepoStack("prod");
         const withoutPdb = objects.filter((o) => !(o.kind === "PodDisruptionBudget" && o.metadata.name === "mcp-mesh-registry"));
-        assert.deepEqual(rules.disruptionBudgetViolations(withoutPdb), ["StatefulSet/mcp-mesh-registry runs several replicas without a PodDisruptionBudget"]);
+        assert.deepEqual(rules.disruptionBudgetViolations(withoutPdb), [
+            "StatefulSet/mcp-mesh-registry runs several replicas without a PodDisruptionBudget",
+        ]);
         const withoutPolicies = objects.filter((o) => !(o.kind === "NetworkPolicy" && o.metadata.name === "mcp-mesh-registry"));
-        assert.deepEqual(rules.networkPolicyViolations(withoutPolicies), ["StatefulSet/mcp-mesh-registry is not covered by any NetworkPolicy"]);
+        assert.deepEqual(rules.networkPolicyViolations(withoutPolicies), [
+            "StatefulSet/mcp-mesh-registry is not covered by any NetworkPolicy",
+        ]);
         assert.ok((await runPack(withoutPdb)).some((v) => v.startsWith("pdb-for-multi-replica:")));
     });
 });

@@ -64,11 +64,18 @@ describe("Registry component", () => {
     });
 
     it("generates an API token into the Secret when auth is on", async () => {
-        const rendered = await renderConfig({ registry: { auth: { enabled: true } } }, { generated: (name) => `generated-${name}`, redact: false });
+        const rendered = await renderConfig(
+            { registry: { auth: { enabled: true } } },
+            { generated: (name) => `generated-${name}`, redact: false },
+        );
         const secret = find(rendered.objects, "Secret", "mcp-registry-secret").stringData as Record<string, string>;
         assert.equal(secret["auth-token"], "generated-registry-auth-token");
-        assert.ok(rendered.resources.some((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name === "registry-auth-token"));
-        assert.deepEqual(env(rendered.objects).get("MCP_MESH_AUTH_TOKEN"), { secretKeyRef: { name: "mcp-registry-secret", key: "auth-token" } });
+        assert.ok(
+            rendered.resources.some((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name === "registry-auth-token"),
+        );
+        assert.deepEqual(env(rendered.objects).get("MCP_MESH_AUTH_TOKEN"), {
+            secretKeyRef: { name: "mcp-registry-secret", key: "auth-token" },
+        });
     });
 
     it("rolls its pods when a setting changes, and only then", async () => {
@@ -94,7 +101,10 @@ describe("Registry component", () => {
         const policy = find(objects, "NetworkPolicy", "mcp-mesh-registry").spec as { policyTypes: string[]; ingress: unknown[] };
         assert.deepEqual(policy.policyTypes, ["Ingress"]);
         assert.deepEqual(policy.ingress, [
-            { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/part-of": "mcp-mesh" } } }], ports: [{ port: 8000, protocol: "TCP" }] },
+            {
+                from: [{ podSelector: { matchLabels: { "app.kubernetes.io/part-of": "mcp-mesh" } } }],
+                ports: [{ port: 8000, protocol: "TCP" }],
+            },
             {
                 from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "observability" } } }],
                 ports: [{ port: 8000, protocol: "TCP" }],
@@ -104,12 +114,22 @@ describe("Registry component", () => {
 
     it("creates a ServiceMonitor only when asked", async () => {
         assert.equal(ofKind(await registryObjects({}), "ServiceMonitor").length, 0);
-        const monitor = find(await registryObjects({ registry: { monitoring: { serviceMonitor: true } } }), "ServiceMonitor", "mcp-mesh-registry");
+        const monitor = find(
+            await registryObjects({ registry: { monitoring: { serviceMonitor: true } } }),
+            "ServiceMonitor",
+            "mcp-mesh-registry",
+        );
         assert.deepEqual((monitor.spec as { endpoints: unknown[] }).endpoints, [{ port: "http", path: "/metrics", interval: "30s" }]);
     });
 
     it("uses the stack's affinity instead of the generated anti-affinity", async () => {
-        const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "pool", operator: "In", values: ["mesh"] }] }] } } };
+        const affinity = {
+            nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                    nodeSelectorTerms: [{ matchExpressions: [{ key: "pool", operator: "In", values: ["mesh"] }] }],
+                },
+            },
+        };
         const pod = podTemplate(find(await registryObjects({ registry: { affinity } }), "StatefulSet", "mcp-mesh-registry"))?.spec;
         assert.deepEqual(pod?.affinity, affinity);
     });

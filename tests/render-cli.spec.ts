@@ -36,7 +36,14 @@ describe("npm run render", function () {
 
     it("rejects invalid config with exit 2, every problem on stderr, nothing on stdout, no stack trace", () => {
         const file = tempStackFile(
-            ["config:", "  mcp-mesh:registry:", "    replica: 3", "    image: mcpmesh/registry:latest", "    storage:", "      size: 10Gb"].join("\n"),
+            [
+                "config:",
+                "  mcp-mesh:registry:",
+                "    replica: 3",
+                "    image: mcpmesh/registry:latest",
+                "    storage:",
+                "      size: 10Gb",
+            ].join("\n"),
         );
         const result = render("--config", file);
         assert.equal(result.status, 2);

@@ -71,7 +71,10 @@ for (const stack of STACKS) {
             for (const object of objects) {
                 const validate = openApiValidator(object);
                 if (!validate) {
-                    assert.ok(CUSTOM_KINDS.has(`${object.apiVersion}/${object.kind}`), `no validator for ${object.apiVersion} ${object.kind}`);
+                    assert.ok(
+                        CUSTOM_KINDS.has(`${object.apiVersion}/${object.kind}`),
+                        `no validator for ${object.apiVersion} ${object.kind}`,
+                    );
                     continue;
                 }
                 assert.doesNotThrow(() => validate(object), where(object));
@@ -113,7 +116,9 @@ for (const stack of STACKS) {
         });
 
         it("pins every image (no :latest, no missing tag)", () => {
-            const problems = workloads(objects).flatMap((w) => allContainers(podTemplate(w)?.spec ?? { containers: [] }).flatMap(imageProblems));
+            const problems = workloads(objects).flatMap((w) =>
+                allContainers(podTemplate(w)?.spec ?? { containers: [] }).flatMap(imageProblems),
+            );
             assert.deepEqual(problems, []);
         });
 
@@ -135,7 +140,10 @@ for (const stack of STACKS) {
             const templateClaims = new Set(
                 ofKind(objects, "StatefulSet").flatMap((sts) =>
                     volumeClaimTemplateNames(sts).flatMap((template) =>
-                        Array.from({ length: (sts.spec as { replicas?: number }).replicas ?? 1 }, (_, i) => `${template}-${sts.metadata.name}-${i}`),
+                        Array.from(
+                            { length: (sts.spec as { replicas?: number }).replicas ?? 1 },
+                            (_, i) => `${template}-${sts.metadata.name}-${i}`,
+                        ),
                     ),
                 ),
             );
@@ -143,18 +151,34 @@ for (const stack of STACKS) {
                 const pod = podTemplate(workload)?.spec;
                 assert.ok(pod);
                 if (pod.serviceAccountName) {
-                    assert.ok(has("ServiceAccount", pod.serviceAccountName), `${where(workload)}: ServiceAccount ${pod.serviceAccountName}`);
+                    assert.ok(
+                        has("ServiceAccount", pod.serviceAccountName),
+                        `${where(workload)}: ServiceAccount ${pod.serviceAccountName}`,
+                    );
                 }
                 for (const container of allContainers(pod)) {
                     for (const env of container.env ?? []) {
                         const cm = env.valueFrom?.configMapKeyRef;
                         const secret = env.valueFrom?.secretKeyRef;
-                        if (cm) assert.ok(hasKey("ConfigMap", cm.name, cm.key), `${where(workload)}: ${env.name} -> ConfigMap ${cm.name}/${cm.key}`);
-                        if (secret) assert.ok(hasKey("Secret", secret.name, secret.key), `${where(workload)}: ${env.name} -> Secret ${secret.name}/${secret.key}`);
+                        if (cm)
+                            assert.ok(
+                                hasKey("ConfigMap", cm.name, cm.key),
+                                `${where(workload)}: ${env.name} -> ConfigMap ${cm.name}/${cm.key}`,
+                            );
+                        if (secret)
+                            assert.ok(
+                                hasKey("Secret", secret.name, secret.key),
+                                `${where(workload)}: ${env.name} -> Secret ${secret.name}/${secret.key}`,
+                            );
                     }
                     for (const source of container.envFrom ?? []) {
-                        if (source.configMapRef) assert.ok(has("ConfigMap", source.configMapRef.name), `${where(workload)}: envFrom ${source.configMapRef.name}`);
-                        if (source.secretRef) assert.ok(has("Secret", source.secretRef.name), `${where(workload)}: envFrom ${source.secretRef.name}`);
+                        if (source.configMapRef)
+                            assert.ok(
+                                has("ConfigMap", source.configMapRef.name),
+                                `${where(workload)}: envFrom ${source.configMapRef.name}`,
+                            );
+                        if (source.secretRef)
+                            assert.ok(has("Secret", source.secretRef.name), `${where(workload)}: envFrom ${source.secretRef.name}`);
                     }
                     const volumeNames = new Set([...(pod.volumes ?? []).map((v) => v.name), ...volumeClaimTemplateNames(workload)]);
                     for (const mount of container.volumeMounts ?? []) {
@@ -173,9 +197,13 @@ for (const stack of STACKS) {
                 if (serviceName) assert.ok(has("Service", serviceName), `${where(workload)}: serviceName ${serviceName}`);
             }
             for (const binding of ofKind(objects, "RoleBinding")) {
-                const { roleRef, subjects } = binding as unknown as { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string }[] };
+                const { roleRef, subjects } = binding as unknown as {
+                    roleRef: { kind: string; name: string };
+                    subjects: { kind: string; name: string }[];
+                };
                 assert.ok(has(roleRef.kind, roleRef.name), `${where(binding)}: ${roleRef.kind} ${roleRef.name}`);
-                for (const subject of subjects) assert.ok(has(subject.kind, subject.name), `${where(binding)}: ${subject.kind} ${subject.name}`);
+                for (const subject of subjects)
+                    assert.ok(has(subject.kind, subject.name), `${where(binding)}: ${subject.kind} ${subject.name}`);
             }
         });
 
@@ -183,29 +211,48 @@ for (const stack of STACKS) {
             const podLabels = workloads(objects).map((w) => podTemplate(w)?.metadata.labels);
             for (const service of ofKind(objects, "Service")) {
                 const selector = (service.spec as { selector?: Record<string, string> }).selector ?? {};
-                assert.ok(podLabels.some((labels) => matches(selector, labels)), `${where(service)} selects no pod`);
+                assert.ok(
+                    podLabels.some((labels) => matches(selector, labels)),
+                    `${where(service)} selects no pod`,
+                );
             }
             for (const object of [...ofKind(objects, "PodDisruptionBudget"), ...ofKind(objects, "NetworkPolicy")]) {
-                const spec = object.spec as { selector?: { matchLabels: Record<string, string> }; podSelector?: { matchLabels: Record<string, string> } };
+                const spec = object.spec as {
+                    selector?: { matchLabels: Record<string, string> };
+                    podSelector?: { matchLabels: Record<string, string> };
+                };
                 const selector = (spec.selector ?? spec.podSelector)?.matchLabels ?? {};
                 assert.ok(Object.keys(selector).length > 0, `${where(object)} selects everything`);
-                assert.ok(podLabels.some((labels) => matches(selector, labels)), `${where(object)} selects no pod`);
+                assert.ok(
+                    podLabels.some((labels) => matches(selector, labels)),
+                    `${where(object)} selects no pod`,
+                );
             }
         });
 
         it("covers every pod with a NetworkPolicy", () => {
-            const selectors = ofKind(objects, "NetworkPolicy").map((p) => (p.spec as { podSelector: { matchLabels: Record<string, string> } }).podSelector.matchLabels);
+            const selectors = ofKind(objects, "NetworkPolicy").map(
+                (p) => (p.spec as { podSelector: { matchLabels: Record<string, string> } }).podSelector.matchLabels,
+            );
             for (const workload of workloads(objects)) {
                 const labels = podTemplate(workload)?.metadata.labels;
-                assert.ok(selectors.some((selector) => matches(selector, labels)), `${where(workload)} has no NetworkPolicy`);
+                assert.ok(
+                    selectors.some((selector) => matches(selector, labels)),
+                    `${where(workload)} has no NetworkPolicy`,
+                );
             }
         });
 
         it("gives every multi-replica workload a PodDisruptionBudget", () => {
-            const pdbSelectors = ofKind(objects, "PodDisruptionBudget").map((p) => (p.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels);
+            const pdbSelectors = ofKind(objects, "PodDisruptionBudget").map(
+                (p) => (p.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels,
+            );
             for (const workload of workloads(objects).filter((w) => ((w.spec as { replicas?: number }).replicas ?? 1) > 1)) {
                 const labels = podTemplate(workload)?.metadata.labels;
-                assert.ok(pdbSelectors.some((selector) => matches(selector, labels)), `${where(workload)} has no PDB`);
+                assert.ok(
+                    pdbSelectors.some((selector) => matches(selector, labels)),
+                    `${where(workload)} has no PDB`,
+                );
             }
         });
 
@@ -244,14 +291,26 @@ describe("stack prod", () => {
         const spec = statefulSet.spec as {
             replicas: number;
             volumeClaimTemplates: { spec: { storageClassName?: string } }[];
-            template: { spec: { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution?: { topologyKey: string }[] } } } };
+            template: {
+                spec: { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution?: { topologyKey: string }[] } } };
+            };
         };
         assert.equal(spec.replicas, 3);
         assert.equal(spec.volumeClaimTemplates[0].spec.storageClassName, "fast-ssd");
-        assert.equal(spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution?.[0].topologyKey, "kubernetes.io/hostname");
+        assert.equal(
+            spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution?.[0].topologyKey,
+            "kubernetes.io/hostname",
+        );
         const env = podTemplate(statefulSet)?.spec.containers[0].env ?? [];
-        assert.deepEqual(env.find((e) => e.name === "DATABASE_URL")?.valueFrom?.secretKeyRef, { name: "mcp-registry-secret", key: "database-url" });
-        assert.equal(find(objects, "ConfigMap", "mcp-registry-config").data && (find(objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>).DATABASE_URL, undefined);
+        assert.deepEqual(env.find((e) => e.name === "DATABASE_URL")?.valueFrom?.secretKeyRef, {
+            name: "mcp-registry-secret",
+            key: "database-url",
+        });
+        assert.equal(
+            find(objects, "ConfigMap", "mcp-registry-config").data &&
+                (find(objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>).DATABASE_URL,
+            undefined,
+        );
     });
 
     it("dev stays on one SQLite replica", async () => {

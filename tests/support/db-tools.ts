@@ -5,8 +5,22 @@ import * as path from "path";
 
 /** Every command besides the database tools that backup.sh and restore.sh may run. */
 export const SCRIPT_POSIX_TOOLS = [
-    "sh", "date", "mkdir", "mv", "rm", "ls", "sort", "head", "tail",
-    "sed", "grep", "stat", "sha256sum", "cat", "printf", "find",
+    "sh",
+    "date",
+    "mkdir",
+    "mv",
+    "rm",
+    "ls",
+    "sort",
+    "head",
+    "tail",
+    "sed",
+    "grep",
+    "stat",
+    "sha256sum",
+    "cat",
+    "printf",
+    "find",
 ] as const;
 
 const DEBIAN_PACKAGE_OF_POSIX_TOOL: Record<string, string> = { sh: "dash", sed: "sed", grep: "grep", find: "findutils" };
@@ -35,9 +49,7 @@ export interface PostgresTools {
     runAs?: { user: OsUser; runuser: string };
 }
 
-export type Discovery<T> =
-    | { found: true; tools: T }
-    | { found: false; missing: string[]; debianPackages: string[] };
+export type Discovery<T> = { found: true; tools: T } | { found: false; missing: string[]; debianPackages: string[] };
 
 function isExecutableFile(file: string): boolean {
     try {
@@ -60,9 +72,7 @@ export function findOnPath(name: string, searchPath: string = process.env.PATH ?
 
 export function discoverSqliteTools(): Discovery<SqliteTools> {
     const sqlite3 = findOnPath("sqlite3");
-    return sqlite3
-        ? { found: true, tools: { sqlite3 } }
-        : { found: false, missing: ["sqlite3"], debianPackages: ["sqlite3"] };
+    return sqlite3 ? { found: true, tools: { sqlite3 } } : { found: false, missing: ["sqlite3"], debianPackages: ["sqlite3"] };
 }
 
 /**
@@ -111,8 +121,7 @@ function findOsUser(name: string): OsUser | undefined {
 
 export function discoverPostgresTools(): Discovery<PostgresTools> {
     const names = { initdb: "initdb", pgCtl: "pg_ctl", pgDump: "pg_dump", pgRestore: "pg_restore", psql: "psql" };
-    const binDir = postgresBinDirCandidates().find((dir) =>
-        Object.values(names).every((name) => isExecutableFile(path.join(dir, name))));
+    const binDir = postgresBinDirCandidates().find((dir) => Object.values(names).every((name) => isExecutableFile(path.join(dir, name))));
     if (!binDir) {
         return { found: false, missing: Object.values(names), debianPackages: ["postgresql"] };
     }
@@ -128,7 +137,11 @@ export function discoverPostgresTools(): Discovery<PostgresTools> {
         const user = findOsUser(POSTGRES_OS_USER);
         const runuser = findOnPath("runuser", `${process.env.PATH ?? ""}:/usr/sbin:/sbin:/usr/bin:/bin`);
         if (!user) {
-            return { found: false, missing: [`OS user '${POSTGRES_OS_USER}' (needed to run initdb as root)`], debianPackages: ["postgresql"] };
+            return {
+                found: false,
+                missing: [`OS user '${POSTGRES_OS_USER}' (needed to run initdb as root)`],
+                debianPackages: ["postgresql"],
+            };
         }
         if (!runuser) {
             return { found: false, missing: ["runuser"], debianPackages: ["util-linux"] };
@@ -146,8 +159,8 @@ export function requireTools<T>(context: Mocha.Context, suite: string, discovery
     if (discovery.found) {
         return discovery.tools;
     }
-    const message = `${suite}: missing ${discovery.missing.join(", ")}; ` +
-        `install with: apt-get install -y ${discovery.debianPackages.join(" ")}`;
+    const message =
+        `${suite}: missing ${discovery.missing.join(", ")}; ` + `install with: apt-get install -y ${discovery.debianPackages.join(" ")}`;
     if (process.env.CI === "true") {
         throw new Error(`${message} (CI=true, so the tests fail instead of skipping)`);
     }

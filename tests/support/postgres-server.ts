@@ -41,8 +41,10 @@ function freePort(): Promise<number> {
 }
 
 function describeFailure(what: string, result: SpawnSyncReturns<string>): string {
-    return `${what} failed (exit ${result.status}${result.error ? `, ${result.error.message}` : ""})\n` +
-        `${result.stdout ?? ""}${result.stderr ?? ""}`;
+    return (
+        `${what} failed (exit ${result.status}${result.error ? `, ${result.error.message}` : ""})\n` +
+        `${result.stdout ?? ""}${result.stderr ?? ""}`
+    );
 }
 
 export class PostgresServer {
@@ -105,12 +107,28 @@ export class PostgresServer {
 
     /** Runs SQL through psql over the unix socket; returns unaligned, tuples-only output. */
     query(sql: string, options: QueryOptions = {}): string {
-        const result = spawnSync(this.tools.psql, [
-            "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-            "-h", this.socketDir, "-p", String(this.port),
-            "-U", options.user ?? SUPERUSER, "-d", options.database ?? "postgres",
-            "-c", sql,
-        ], { encoding: "utf8", env: envWithoutDatabaseSettings() });
+        const result = spawnSync(
+            this.tools.psql,
+            [
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                this.socketDir,
+                "-p",
+                String(this.port),
+                "-U",
+                options.user ?? SUPERUSER,
+                "-d",
+                options.database ?? "postgres",
+                "-c",
+                sql,
+            ],
+            { encoding: "utf8", env: envWithoutDatabaseSettings() },
+        );
         if (result.status !== 0) {
             throw new Error(describeFailure(`psql ${JSON.stringify(sql)}`, result));
         }
@@ -141,9 +159,15 @@ export class PostgresServer {
             fs.chownSync(this.socketDir, uid, gid);
         }
         const result = this.runAsServerUser(this.tools.initdb, [
-            "-D", this.dataDir, "-U", SUPERUSER,
-            "--auth-local=trust", "--auth-host=scram-sha-256",
-            "--encoding=UTF8", "--locale=C", "--no-sync",
+            "-D",
+            this.dataDir,
+            "-U",
+            SUPERUSER,
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "--encoding=UTF8",
+            "--locale=C",
+            "--no-sync",
         ]);
         if (result.status !== 0) {
             throw new Error(describeFailure("initdb", result));
@@ -153,7 +177,16 @@ export class PostgresServer {
     private launch(): void {
         const serverOptions = `-c listen_addresses=${HOST} -k ${this.socketDir} -p ${this.port} -c fsync=off`;
         const result = this.runAsServerUser(this.tools.pgCtl, [
-            "-D", this.dataDir, "-l", this.logFile, "-w", "-t", "30", "-o", serverOptions, "start",
+            "-D",
+            this.dataDir,
+            "-l",
+            this.logFile,
+            "-w",
+            "-t",
+            "30",
+            "-o",
+            serverOptions,
+            "start",
         ]);
         if (result.status !== 0) {
             const log = fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, "utf8") : "(no log)";
@@ -169,9 +202,7 @@ export class PostgresServer {
 
     private runAsServerUser(command: string, args: string[]): SpawnSyncReturns<string> {
         const runAs = this.tools.runAs;
-        const [file, argv] = runAs
-            ? [runAs.runuser, ["-u", runAs.user.name, "--", command, ...args]]
-            : [command, args];
+        const [file, argv] = runAs ? [runAs.runuser, ["-u", runAs.user.name, "--", command, ...args]] : [command, args];
         // cwd: the server user may not be allowed into the caller's directory.
         return spawnSync(file, argv, {
             cwd: this.rootDir,

@@ -42,7 +42,9 @@ async function main(): Promise<void> {
         const { objects } = await renderStack({ stack, config: readStackFile(file, PROJECT_DIR) });
         if (values.out) {
             fs.mkdirSync(values.out, { recursive: true });
-            objects.forEach((object, index) => fs.writeFileSync(path.join(values.out ?? ".", fileName(object, index)), toYamlStream([object])));
+            objects.forEach((object, index) =>
+                fs.writeFileSync(path.join(values.out ?? ".", fileName(object, index)), toYamlStream([object])),
+            );
         } else {
             process.stdout.write(toYamlStream(objects));
         }
