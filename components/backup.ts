@@ -22,7 +22,7 @@ export const BACKUP_DIR = "/backup";
 /** The SQLite claim of registry pod 0 (only one replica runs on SQLite). */
 export const SQLITE_CLAIM = `data-${REGISTRY_NAME}-0`;
 const SCRIPTS_DIR = "/scripts";
-const SCRIPT_FILES = ["backup.sh", "restore.sh"];
+const SCRIPT_FILES = ["backup.sh", "restore.sh", "common.sh"];
 
 export function backupPodLabels(instance: string): Record<string, string> {
     return selectorLabels({ name: BACKUP_NAME, instance });

@@ -18,14 +18,8 @@ RETENTION=${RETENTION:-7}
 TMP_DIR=
 BACKUP_WRITTEN=
 
-say() { printf '%s: %s\n' "$PROG" "$*"; }
-warn() { printf '%s: %s\n' "$PROG" "$*" >&2; }
-die() {
-    die_code=$1
-    shift
-    warn "error: $*"
-    exit "$die_code"
-}
+# shellcheck source=common.sh
+case $0 in */*) . "${0%/*}/common.sh" ;; *) . ./common.sh ;; esac
 
 # Escapes a value for a JSON string: backslash and quote escaped, control
 # characters (newlines included) turned into spaces.
@@ -37,21 +31,6 @@ json_escape() {
 # Quotes a value as an SQL string literal.
 sql_quote() {
     printf "'%s'" "$(printf '%s' "$1" | sed "s/'/''/g")"
-}
-
-# Removes credentials from a libpq connection string or URI before it is logged.
-redact_conninfo() {
-    printf '%s' "$1" | sed -e 's#^\([A-Za-z][A-Za-z0-9+.-]*://\)[^@/]*@#\1#' \
-        -e 's/password=[^& ]*/password=REDACTED/g'
-}
-
-# sqlite3 without ~/.sqliterc, which could change the output format checked below.
-run_sqlite() {
-    sqlite3 -batch -init /dev/null "$@"
-}
-
-need_command() {
-    command -v "$1" >/dev/null 2>&1 || die "$EX_USAGE" "required command '$1' is not installed"
 }
 
 validate_env() {
@@ -114,14 +93,6 @@ prepare_work_dir() {
     TMP_NAME=.tmp-$STAMP-$$
     mkdir "$BACKUP_DIR/$TMP_NAME" || die "$EX_FAILED" "cannot create work directory in '$BACKUP_DIR'"
     TMP_DIR=$BACKUP_DIR/$TMP_NAME
-}
-
-# integrity_check must print exactly "ok", and the file must hold a table.
-verify_sqlite_file() {
-    integrity=$(run_sqlite "$1" 'PRAGMA integrity_check;') || die "$EX_FAILED" "sqlite3 cannot open '$1' for integrity_check"
-    [ "$integrity" = ok ] || die "$EX_FAILED" "integrity_check of '$1' failed: $(printf '%s\n' "$integrity" | head -n 5)"
-    tables=$(run_sqlite "$1" "SELECT count(*) FROM sqlite_master WHERE type = 'table';") || die "$EX_FAILED" "cannot list tables of '$1'"
-    [ "$tables" -ge 1 ] 2>/dev/null || die "$EX_FAILED" "'$1' contains no tables; refusing to keep an empty backup"
 }
 
 # The job mounts the registry's volume read-only. With the registry running, its -wal/-shm

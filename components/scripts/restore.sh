@@ -16,32 +16,12 @@ FORCE=
 BACKUP_PATH=
 RESTORE_TMP=
 
-say() { printf '%s: %s\n' "$PROG" "$*"; }
-warn() { printf '%s: %s\n' "$PROG" "$*" >&2; }
-die() {
-    die_code=$1
-    shift
-    warn "error: $*"
-    exit "$die_code"
-}
+# shellcheck source=common.sh
+case $0 in */*) . "${0%/*}/common.sh" ;; *) . ./common.sh ;; esac
+
 usage_error() {
     warn "usage: $PROG [--force] <backup-dir>"
     die "$EX_USAGE" "$*"
-}
-
-# sqlite3 without ~/.sqliterc, which could change the output format checked below.
-run_sqlite() {
-    sqlite3 -batch -init /dev/null "$@"
-}
-
-# Removes credentials from a libpq connection string or URI before it is logged.
-redact_conninfo() {
-    printf '%s' "$1" | sed -e 's#^\([A-Za-z][A-Za-z0-9+.-]*://\)[^@/]*@#\1#' \
-        -e 's/password=[^& ]*/password=REDACTED/g'
-}
-
-need_command() {
-    command -v "$1" >/dev/null 2>&1 || die "$EX_USAGE" "required command '$1' is not installed"
 }
 
 parse_args() {
@@ -133,13 +113,6 @@ cleanup() {
         warn "restore FAILED (exit $status)"
     fi
     exit "$status"
-}
-
-verify_sqlite_file() {
-    integrity=$(run_sqlite "$1" 'PRAGMA integrity_check;') || die "$EX_FAILED" "sqlite3 cannot open '$1' for integrity_check"
-    [ "$integrity" = ok ] || die "$EX_FAILED" "integrity_check of '$1' failed: $(printf '%s\n' "$integrity" | head -n 5)"
-    tables=$(run_sqlite "$1" "SELECT count(*) FROM sqlite_master WHERE type = 'table';") || die "$EX_FAILED" "cannot list tables of '$1'"
-    [ "$tables" -ge 1 ] 2>/dev/null || die "$EX_FAILED" "'$1' contains no tables"
 }
 
 restore_sqlite() {
