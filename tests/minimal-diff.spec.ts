@@ -85,6 +85,15 @@ describe("minimal diffs for typical edits (prod)", () => {
         });
     });
 
+    it("adding an agent only adds that agent's objects", async () => {
+        const result = await diff((c) => {
+            (c.agents as unknown as Record<string, unknown>[]).push({ name: "greeter", code: "agents/hello_world.py", replicas: 1 });
+        });
+        assert.deepEqual(result.removed, []);
+        assert.deepEqual(result.changed, {});
+        assert.deepEqual(result.added, ["ConfigMap/greeter-code", "Deployment/greeter", "NetworkPolicy/greeter", "Service/greeter"]);
+    });
+
     it("a backup schedule edit changes only the CronJob's schedule", async () => {
         assert.deepEqual(await diff((c) => (c.backup.schedule = "15 1 * * *")), {
             added: [],
