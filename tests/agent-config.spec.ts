@@ -1,5 +1,6 @@
 // Stack config for agents and shared storage: defaults, every rejection, secret names.
 import { strict as assert } from "assert";
+import { itRejects, problems, Rejection } from "./support/config-problems";
 import * as fc from "fast-check";
 import * as fs from "fs";
 import * as path from "path";
@@ -9,16 +10,6 @@ import { ConfigError, parseMeshConfig } from "../components/config";
 import { PROJECT_DIR } from "./support/stacks";
 
 const HELLO = "agents/hello_world.py";
-
-function problems(raw: Record<string, unknown>, secretKeys: string[] = []): string[] {
-    try {
-        parseMeshConfig(raw, { secretKeys });
-    } catch (error) {
-        assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-        return error.problems;
-    }
-    assert.fail("expected the config to be rejected");
-}
 
 const agent = (fields: Record<string, unknown> = {}) => ({ name: "a", code: HELLO, ...fields });
 const withAgents = (...agents: Record<string, unknown>[]) => ({ agents });
@@ -86,7 +77,7 @@ describe("agents config", () => {
         assert.doesNotThrow(() => parseMeshConfig(raw, { secretKeys: ["agentSecrets", "agentSecrets.a.API_KEY"] }));
     });
 
-    const rejected: [string, Record<string, unknown>, string][] = [
+    const rejected: Rejection[] = [
         [
             "an unknown agent key",
             withAgents(agent({ replica: 3 })),
@@ -312,15 +303,7 @@ describe("agents config", () => {
         ],
         ["agents as a mapping", { agents: { a: agent() } }, "agents: got"],
     ];
-    for (const [what, raw, expected] of rejected) {
-        it(`rejects ${what}`, () => {
-            const found = problems(raw);
-            assert.ok(
-                found.some((line) => line.startsWith(expected)),
-                `expected a line starting with:\n  ${expected}\ngot:\n  ${found.join("\n  ")}`,
-            );
-        });
-    }
+    itRejects(rejected);
 
     describe("secret environment", () => {
         it("requires the encrypted value of every declared name, naming agent and variable and the command", () => {
