@@ -3,8 +3,6 @@
 // ConfigMap, the Secret and an MCPAgent for a controller to reconcile; no pods of our own.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
-import { createHmac } from "crypto";
 import { AgentConfig, SharedVolume } from "./agent-config";
 import {
     AGENT_PROBES,
@@ -25,6 +23,7 @@ import {
 } from "./agent-spec";
 import { MCPAGENT_API_VERSION } from "./crd";
 import { imageVersion, labels, PART_OF, selectorLabels } from "./labels";
+import { secretChecksum } from "./secret-checksum";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
 
 type Affinity = k8s.types.input.core.v1.Affinity;
@@ -72,7 +71,9 @@ export class Agent extends pulumi.ComponentResource {
         super("mcp-mesh:index:Agent", name, {}, opts);
         const { agent, namespace, instance } = args;
         const child = { parent: this };
-        const commonLabels = labels({ name: agent.name, component: "agent", instance, version: imageVersion(agent.image) });
+        const commonLabels = labels({ name: agent.name, component: "agent", instance });
+        // The version label only where the image is, so an image edit touches only the workload.
+        const workloadLabels = labels({ name: agent.name, component: "agent", instance, version: imageVersion(agent.image) });
         const selector = selectorLabels({ name: agent.name, instance });
         const meta = (objectName: string) => ({ name: objectName, namespace, labels: commonLabels });
         this.agentName = agent.name;
@@ -118,7 +119,7 @@ export class Agent extends pulumi.ComponentResource {
                 {
                     apiVersion: MCPAGENT_API_VERSION,
                     kind: "MCPAgent",
-                    metadata: meta(agent.name),
+                    metadata: { ...meta(agent.name), labels: workloadLabels },
                     spec: mcpAgentSpec(agent, { registryUrl: args.registryUrl, env }),
                 },
                 { ...child, dependsOn: [args.crd, codeConfigMap, secret].filter((r): r is pulumi.Resource => r !== undefined) },
@@ -126,7 +127,7 @@ export class Agent extends pulumi.ComponentResource {
         } else {
             const deployed = this.deploy(args, {
                 meta,
-                commonLabels,
+                workloadLabels,
                 selector,
                 env,
                 codeConfigMap: codeConfigMapRef,
@@ -141,7 +142,7 @@ export class Agent extends pulumi.ComponentResource {
     /** mode deployment: the pods, their Service, scaling, disruption budget, policy and monitoring. */
     private deploy(args: AgentArgs, parts: DeployParts): { deployment: k8s.apps.v1.Deployment; url: pulumi.Output<string> } {
         const { agent, namespace } = args;
-        const { meta, commonLabels, selector, env } = parts;
+        const { meta, workloadLabels, selector, env } = parts;
         const child = { parent: this };
         const port = agent.service.port;
         const service = new k8s.core.v1.Service(
@@ -198,7 +199,9 @@ export class Agent extends pulumi.ComponentResource {
 
         const podAnnotations: Record<string, pulumi.Input<string>> = {
             ...agentChecksums(agent, args.settings.data),
-            ...(parts.secretValues ? { "checksum/secret": secretChecksum(agent.name, parts.secretValues, child) } : {}),
+            ...(parts.secretValues
+                ? { "checksum/secret": secretChecksum(`${agent.name}-secret-checksum-key`, parts.secretValues, child) }
+                : {}),
             ...(agent.monitoring.scrapeAnnotations
                 ? { "prometheus.io/scrape": "true", "prometheus.io/port": String(port), "prometheus.io/path": "/metrics" }
                 : {}),
@@ -210,6 +213,7 @@ export class Agent extends pulumi.ComponentResource {
             {
                 metadata: {
                     ...meta(agent.name),
+                    labels: workloadLabels,
                     annotations: {
                         "mcp-mesh.io/capabilities": JSON.stringify(agent.capabilities),
                         "mcp-mesh.io/dependencies": JSON.stringify(agent.dependencies),
@@ -223,7 +227,7 @@ export class Agent extends pulumi.ComponentResource {
                     minReadySeconds: 5,
                     revisionHistoryLimit: 5,
                     template: {
-                        metadata: { labels: commonLabels, annotations: podAnnotations },
+                        metadata: { labels: workloadLabels, annotations: podAnnotations },
                         spec: {
                             automountServiceAccountToken: false,
                             enableServiceLinks: false,
@@ -328,7 +332,8 @@ export class Agent extends pulumi.ComponentResource {
 
 interface DeployParts {
     meta: (objectName: string) => { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> };
-    commonLabels: Record<string, string>;
+    /** Labels of the workload and its pods (with the image version). */
+    workloadLabels: Record<string, string>;
     selector: Record<string, string>;
     /** Shared settings, plain and secret env (the wired contract variables are added here). */
     env: EnvVar[];
@@ -396,25 +401,4 @@ function ingressRules(agent: AgentConfig, monitoringNamespace: string): NetworkP
         rules.push({ ports });
     }
     return rules;
-}
-
-/**
- * A keyed hash of the secret values: rolls the pods when a value changes. It is published
- * unsecret (a secret annotation would hide the whole pod spec in previews); without the key,
- * which lives only in Pulumi state as a secret, it reveals nothing about the values.
- */
-function secretChecksum(
-    agent: string,
-    values: Record<string, pulumi.Output<string>>,
-    opts: pulumi.CustomResourceOptions,
-): pulumi.Output<string> {
-    const key = new random.RandomPassword(`${agent}-secret-checksum-key`, { length: 32, special: false }, opts).result;
-    const names = Object.keys(values).sort();
-    return pulumi.unsecret(
-        pulumi.all([key, ...names.map((name) => values[name])]).apply(([hmacKey, ...secrets]) =>
-            createHmac("sha256", hmacKey)
-                .update(JSON.stringify(names.map((n, i) => [n, secrets[i]])))
-                .digest("hex"),
-        ),
-    );
 }

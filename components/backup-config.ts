@@ -6,6 +6,24 @@ import { dnsLabel, imagePullPolicy, pinnedImage, quantity, withDefaultResources 
 export const SQLITE_BACKUP_IMAGE = "keinos/sqlite3:3.46.1";
 
 const CRON_FIELD = /^(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?(,(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?)*$/;
+/** minute, hour, day of month, month, day of week (0 and 7 are Sunday). */
+const CRON_RANGES: [number, number][] = [
+    [0, 59],
+    [0, 23],
+    [1, 31],
+    [1, 12],
+    [0, 7],
+];
+
+/** Every number in the field, except step sizes, lies within [min, max]. */
+function inRange(field: string, [min, max]: [number, number]): boolean {
+    return field
+        .split(",")
+        .flatMap((part) => part.split("/")[0].split("-"))
+        .filter((value) => value !== "*")
+        .every((value) => Number(value) >= min && Number(value) <= max);
+}
+
 const CRON_MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
 
 function isCron(schedule: string): boolean {
@@ -13,7 +31,7 @@ function isCron(schedule: string): boolean {
         return true;
     }
     const fields = schedule.trim().split(/\s+/);
-    return fields.length === 5 && fields.every((field) => CRON_FIELD.test(field));
+    return fields.length === 5 && fields.every((field, i) => CRON_FIELD.test(field) && inRange(field, CRON_RANGES[i]));
 }
 
 export const backupSchema = z.strictObject({

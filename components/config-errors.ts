@@ -105,10 +105,8 @@ export function formatIssues(issues: readonly Issue[], raw: unknown, schema: z.c
         if (issue.code === "unrecognized_keys") {
             for (const key of issue.keys) {
                 const path = [...issue.path, key];
-                lines.push(
-                    `${formatPath(path)}: unknown key (got ${show(valueAt(raw, path))}); ` +
-                        `allowed keys here: ${allowedKeys(schema, issue.path)}`,
-                );
+                // No value: a misspelled secret key would print its decrypted value.
+                lines.push(`${formatPath(path)}: unknown key; allowed keys here: ${allowedKeys(schema, issue.path)}`);
             }
             continue;
         }

@@ -12,8 +12,8 @@ export const dnsLabel = z
 
 /** An image reference pinned to an explicit tag or digest; never `:latest`. */
 export const pinnedImage = z.string().superRefine((image, ctx) => {
-    const digest = image.includes("@sha256:");
-    const lastSegment = image.split("/").pop() ?? "";
+    const [reference, digest] = image.split("@sha256:");
+    const lastSegment = reference.split("/").pop() ?? "";
     const tag = lastSegment.includes(":") ? lastSegment.split(":").pop() : undefined;
     if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(image)) {
         ctx.addIssue({ code: "custom", message: "must be an image reference (registry/name:tag)" });
@@ -21,6 +21,9 @@ export const pinnedImage = z.string().superRefine((image, ctx) => {
         ctx.addIssue({ code: "custom", message: "must not use the mutable tag ':latest'; pin a version tag (e.g. :3.6) or a digest" });
     } else if (!tag && !digest) {
         ctx.addIssue({ code: "custom", message: "must pin a version tag (e.g. :3.6) or a digest" });
+    } else if (tag && !digest && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(tag)) {
+        // The tag becomes the app.kubernetes.io/version label, which allows 63 such characters.
+        ctx.addIssue({ code: "custom", message: "must have a tag of at most 63 letters, digits, '.', '_' or '-'" });
     }
 });
 
@@ -29,8 +32,8 @@ export const imagePullPolicy = z.enum(["IfNotPresent", "Always", "Never"]);
 /** YAML reads `cpu: 2` as a number; Kubernetes accepts it, so do we (as the string "2"). */
 export const quantity = z.preprocess(
     (value) => (typeof value === "number" ? String(value) : value),
-    z.string().refine(isQuantity, {
-        error: "must be a Kubernetes quantity (e.g. 500m, 2, 128Mi, 10Gi; binary suffixes are Ki Mi Gi Ti)",
+    z.string().refine((value) => isQuantity(value) && !value.startsWith("-"), {
+        error: "must be a Kubernetes quantity, not negative (e.g. 500m, 2, 128Mi, 10Gi; binary suffixes are Ki Mi Gi Ti)",
     }),
 );
 

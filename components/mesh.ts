@@ -57,7 +57,8 @@ export class McpMesh extends pulumi.ComponentResource {
                           },
                       },
                   },
-                  child,
+                  // The namespace holds every claim and Secret: deleting it deletes them all.
+                  config.protectData ? { ...child, protect: true, retainOnDelete: true } : child,
               ).metadata.name
             : pulumi.output(config.namespace);
 

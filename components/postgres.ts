@@ -69,7 +69,8 @@ export class Postgres extends pulumi.ComponentResource {
             {
                 metadata: meta,
                 spec: {
-                    type: "ClusterIP",
+                    // Headless: the StatefulSet's governing Service, one stable name per pod.
+                    clusterIP: "None",
                     selector,
                     ports: [{ name: "postgres", port: pg.port, targetPort: "postgres", protocol: "TCP" }],
                 },
@@ -137,7 +138,7 @@ export class Postgres extends pulumi.ComponentResource {
                     },
                     volumeClaimTemplates: [
                         {
-                            metadata: { name: "data" },
+                            metadata: { name: "data", labels: selector },
                             spec: {
                                 accessModes: ["ReadWriteOnce"],
                                 ...(pg.storage.storageClass ? { storageClassName: pg.storage.storageClass } : {}),

@@ -7,6 +7,7 @@ import { createHash } from "crypto";
 import { MeshConfig } from "./config";
 import { imageVersion, labels, PART_OF, selectorLabels } from "./labels";
 import { DATA_DIR, leaderElection, REGISTRY_NAME, registrySettings, TLS_DIR } from "./registry-settings";
+import { secretChecksum } from "./secret-checksum";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
 
 type Container = k8s.types.input.core.v1.Container;
@@ -19,6 +20,7 @@ type Probe = k8s.types.input.core.v1.Probe;
 export const REGISTRY_CONFIGMAP = "mcp-registry-config";
 export const REGISTRY_SECRET = "mcp-registry-secret";
 export const REGISTRY_HEADLESS = `${REGISTRY_NAME}-headless`;
+const METRICS_LABEL = "mcp-mesh.io/metrics";
 
 export interface RegistryArgs {
     /** The validated stack config; the registry reads `registry` and `database`. */
@@ -39,8 +41,6 @@ export class Registry extends pulumi.ComponentResource {
     /** In-cluster URL of the registry API, e.g. http://mcp-mesh-registry.mcp-mesh.svc.cluster.local:8000. */
     public readonly url: pulumi.Output<string>;
     public readonly statefulSet: k8s.apps.v1.StatefulSet;
-    /** Selector labels of the registry pods (for other components' NetworkPolicies). */
-    public readonly podLabels: Record<string, string>;
 
     constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Registry", name, {}, opts);
@@ -52,36 +52,37 @@ export class Registry extends pulumi.ComponentResource {
         const workloadLabels = labels({ name: REGISTRY_NAME, component: "registry", instance, version: imageVersion(registry.image) });
         const selector = selectorLabels({ name: REGISTRY_NAME, instance });
         const meta = (objectName: string) => ({ name: objectName, namespace, labels: commonLabels });
-        this.podLabels = selector;
 
         const serviceAccount = new k8s.core.v1.ServiceAccount(
             REGISTRY_NAME,
             { metadata: meta(REGISTRY_NAME), automountServiceAccountToken: leaderElection(config) },
             child,
         );
-        const role = new k8s.rbac.v1.Role(
-            `${REGISTRY_NAME}-leader-election`,
-            {
-                metadata: meta(`${REGISTRY_NAME}-leader-election`),
-                rules: [
-                    {
-                        apiGroups: ["coordination.k8s.io"],
-                        resources: ["leases"],
-                        verbs: ["get", "list", "watch", "create", "update", "patch"],
-                    },
-                ],
-            },
-            child,
-        );
-        new k8s.rbac.v1.RoleBinding(
-            `${REGISTRY_NAME}-leader-election`,
-            {
-                metadata: meta(`${REGISTRY_NAME}-leader-election`),
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-                subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace }],
-            },
-            child,
-        );
+        if (leaderElection(config)) {
+            const role = new k8s.rbac.v1.Role(
+                `${REGISTRY_NAME}-leader-election`,
+                {
+                    metadata: meta(`${REGISTRY_NAME}-leader-election`),
+                    rules: [
+                        {
+                            apiGroups: ["coordination.k8s.io"],
+                            resources: ["leases"],
+                            verbs: ["get", "list", "watch", "create", "update", "patch"],
+                        },
+                    ],
+                },
+                child,
+            );
+            new k8s.rbac.v1.RoleBinding(
+                `${REGISTRY_NAME}-leader-election`,
+                {
+                    metadata: meta(`${REGISTRY_NAME}-leader-election`),
+                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+                    subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace }],
+                },
+                child,
+            );
+        }
 
         const settings = registrySettings(config);
         const configMap = new k8s.core.v1.ConfigMap(REGISTRY_CONFIGMAP, { metadata: meta(REGISTRY_CONFIGMAP), data: settings }, child);
@@ -122,7 +123,8 @@ export class Registry extends pulumi.ComponentResource {
         const service = new k8s.core.v1.Service(
             REGISTRY_NAME,
             {
-                metadata: meta(REGISTRY_NAME),
+                // The headless Service selects the same pods: scrape through this one only.
+                metadata: { ...meta(REGISTRY_NAME), labels: { ...commonLabels, [METRICS_LABEL]: "true" } },
                 spec: {
                     type: "ClusterIP",
                     selector,
@@ -132,8 +134,9 @@ export class Registry extends pulumi.ComponentResource {
             child,
         );
 
+        const scheme = registry.tls.secretName ? "HTTPS" : "HTTP";
         const httpProbe = (path: string, probe: MeshConfig["registry"]["probes"]["liveness"]): Probe => ({
-            httpGet: { path, port: "http" },
+            httpGet: { path, port: "http", scheme },
             ...probe,
         });
         const volumes: Volume[] = [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }];
@@ -145,8 +148,10 @@ export class Registry extends pulumi.ComponentResource {
             volumes.push({ name: "tls", secret: { secretName: registry.tls.secretName, defaultMode: 0o440 } });
             mounts.push({ name: "tls", mountPath: TLS_DIR, readOnly: true });
         }
-        const podAnnotations: Record<string, string> = {
+        const podAnnotations: Record<string, pulumi.Input<string>> = {
             "checksum/config": checksum(settings),
+            // A new DSN or token must reach the pods: their environment is read at start.
+            ...(secret ? { "checksum/secret": secretChecksum("registry-secret-checksum-key", secretData, child) } : {}),
             ...(registry.monitoring.scrapeAnnotations
                 ? { "prometheus.io/scrape": "true", "prometheus.io/port": String(registry.port), "prometheus.io/path": "/metrics" }
                 : {}),
@@ -246,8 +251,17 @@ export class Registry extends pulumi.ComponentResource {
                     policyTypes: ["Ingress"],
                     ingress: [
                         {
-                            // Mesh pods (agents, registry peers, backup jobs) in this namespace.
-                            from: [{ podSelector: { matchLabels: { "app.kubernetes.io/part-of": PART_OF } } }],
+                            // Agents and registry peers in this namespace.
+                            from: [
+                                {
+                                    podSelector: {
+                                        matchLabels: { "app.kubernetes.io/part-of": PART_OF },
+                                        matchExpressions: [
+                                            { key: "app.kubernetes.io/component", operator: "In", values: ["agent", "registry"] },
+                                        ],
+                                    },
+                                },
+                            ],
                             ports: [{ port: registry.port, protocol: "TCP" }],
                         },
                         {
@@ -275,9 +289,11 @@ export class Registry extends pulumi.ComponentResource {
                     kind: "ServiceMonitor",
                     metadata: meta(REGISTRY_NAME),
                     spec: {
-                        selector: { matchLabels: selector },
+                        selector: { matchLabels: { ...selector, [METRICS_LABEL]: "true" } },
                         namespaceSelector: { matchNames: [namespace] },
-                        endpoints: [{ port: "http", path: "/metrics", interval: registry.monitoring.interval }],
+                        endpoints: [
+                            { port: "http", path: "/metrics", scheme: scheme.toLowerCase(), interval: registry.monitoring.interval },
+                        ],
                     },
                 },
                 child,
@@ -285,7 +301,7 @@ export class Registry extends pulumi.ComponentResource {
         }
 
         this.serviceName = service.metadata.name;
-        this.url = pulumi.interpolate`http://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${registry.port}`;
+        this.url = pulumi.interpolate`${scheme.toLowerCase()}://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${registry.port}`;
         this.registerOutputs({ serviceName: this.serviceName, url: this.url });
     }
 }

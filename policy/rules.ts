@@ -143,7 +143,7 @@ export function disruptionBudgetViolations(objects: readonly KubeObject[]): stri
     const autoscaled = new Map(
         objects
             .filter((o) => o.kind === "HorizontalPodAutoscaler")
-            .map((o) => [(o.spec?.scaleTargetRef as { name?: string })?.name, (o.spec?.minReplicas as number | undefined) ?? 1]),
+            .map((o) => [(o.spec?.scaleTargetRef as { name?: string })?.name, (o.spec?.maxReplicas as number | undefined) ?? 1]),
     );
     return objects
         .filter((o) => ["Deployment", "StatefulSet"].includes(o.kind ?? ""))

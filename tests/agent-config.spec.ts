@@ -81,7 +81,7 @@ describe("agents config", () => {
         [
             "an unknown agent key",
             withAgents(agent({ replica: 3 })),
-            "agents[0].replica: unknown key (got 3); allowed keys here: name, mode, image,",
+            "agents[0].replica: unknown key; allowed keys here: name, mode, image,",
         ],
         ["replicas above the CRD's 100", withAgents(agent({ replicas: 101 })), "agents[0].replicas: got 101; must be <= 100"],
         ["negative replicas", withAgents(agent({ replicas: -1 })), "agents[0].replicas: got -1; must be >= 0"],
@@ -299,7 +299,7 @@ describe("agents config", () => {
         [
             "an unknown storage key",
             { storage: { cache: {} } },
-            "storage.cache: unknown key (got {}); allowed keys here: workspace, sharedCache, logs",
+            "storage.cache: unknown key; allowed keys here: workspace, sharedCache, logs",
         ],
         ["agents as a mapping", { agents: { a: agent() } }, "agents: got"],
     ];

@@ -7,7 +7,7 @@ import { parseMeshConfig } from "../components/config";
 import { crdValidator, openApiSchema, prunedFields } from "./support/crd-schema";
 import { podTemplate } from "./support/pods";
 import { K8sObject, Rendered } from "./support/render";
-import { find, ofKind, PROJECT_DIR, renderRepoStack, stackConfig, STACKS } from "./support/stacks";
+import { find, ofKind, PROJECT_DIR, projectConfigOf, renderRepoStack, STACKS } from "./support/stacks";
 
 function deploymentReplicas(objects: K8sObject[], name: string): number | undefined {
     return (find(objects, "Deployment", name).spec as { replicas?: number }).replicas;
@@ -127,18 +127,4 @@ describe("stack agents", () => {
     });
 });
 
-/** The stack file's config as the schema sees it (keys without the project prefix, JSON-decoded). */
-function configOf(stack: string): Record<string, unknown> {
-    const { config } = stackConfig(stack);
-    return Object.fromEntries(
-        Object.entries(config).map(([key, value]) => {
-            let decoded: unknown = value;
-            try {
-                decoded = JSON.parse(value);
-            } catch {
-                // a plain string
-            }
-            return [key.replace(/^mcp-mesh:/, ""), decoded];
-        }),
-    );
-}
+const configOf = projectConfigOf;

@@ -133,10 +133,12 @@ describe("data protection", () => {
         "random:index/randomPassword:RandomPassword::postgres-password",
         "kubernetes:core/v1:PersistentVolumeClaim::mcp-mesh-registry-backups",
     ];
+    // Deleting the namespace would delete every claim in it.
+    const KEPT_IN_PROD = [...KEPT, "kubernetes:core/v1:Namespace::namespace"];
 
     it("prod protects the database, its password and the backups from destroy and replacement", async () => {
         const { resources } = await renderRepoStack("prod");
-        for (const id of KEPT) {
+        for (const id of KEPT_IN_PROD) {
             const resource = resources.find((r) => `${r.type}::${r.name}` === id);
             assert.ok(resource, id);
             assert.equal(resource.options.protect, true, id);

@@ -1,16 +1,14 @@
 // The typical stack-config edits change exactly the objects and fields they should.
 import { strict as assert } from "assert";
-import { parse } from "yaml";
 import { RegisteredResource } from "./support/mocks";
 import { diffRenders, RenderDiff } from "./support/object-diff";
 import { Rendered } from "./support/render";
-import { configFrom, renderConfig, stackFileText } from "./support/stacks";
+import { configFrom, projectConfigOf, renderConfig } from "./support/stacks";
 
 type StackConfigMap = Record<string, Record<string, unknown>>;
 
 function prodConfig(): StackConfigMap {
-    const { config } = parse(stackFileText("prod")) as { config: Record<string, unknown> };
-    return Object.fromEntries(Object.entries(config).map(([key, value]) => [key.replace(/^mcp-mesh:/, ""), value])) as StackConfigMap;
+    return projectConfigOf("prod") as StackConfigMap;
 }
 
 async function renderProd(edit: (config: StackConfigMap) => void = () => undefined): Promise<Rendered> {

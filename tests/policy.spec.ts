@@ -111,6 +111,19 @@ describe("policy pack", () => {
         assert.equal(rules.credentialViolations(bad).length, 1);
     });
 
+    it("counts an autoscaled workload by the most pods its HPA may run", () => {
+        const deployment = { kind: "Deployment", metadata: { name: "web" }, spec: { template: { metadata: { labels: { app: "web" } } } } };
+        const hpa = (maxReplicas: number) => ({
+            kind: "HorizontalPodAutoscaler",
+            metadata: { name: "web" },
+            spec: { scaleTargetRef: { name: "web" }, minReplicas: 1, maxReplicas },
+        });
+        assert.deepEqual(rules.disruptionBudgetViolations([deployment, hpa(3)]), [
+            "Deployment/web runs several replicas without a PodDisruptionBudget",
+        ]);
+        assert.deepEqual(rules.disruptionBudgetViolations([deployment, hpa(1)]), []);
+    });
+
     it("catches a multi-replica workload without a PDB, and a pod without a NetworkPolicy", async () => {
         const { objects } = await renderRepoStack("prod");
         const withoutPdb = objects.filter((o) => !(o.kind === "PodDisruptionBudget" && o.metadata.name === "mcp-mesh-registry"));

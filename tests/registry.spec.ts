@@ -26,6 +26,7 @@ describe("Registry component", () => {
         const pod = podTemplate(find(objects, "StatefulSet", "mcp-mesh-registry"))?.spec as unknown as Record<string, unknown>;
         assert.equal(pod.automountServiceAccountToken, false);
         assert.equal(ofKind(objects, "Secret").length, 0, "no credentials to hold");
+        assert.equal(ofKind(objects, "Role").length, 0, "no leases to take");
     });
 
     it("several replicas: leader election on, leases-only Role, token mounted, PDB", async () => {
@@ -88,6 +89,26 @@ describe("Registry component", () => {
         assert.equal(await checksum({ registry: { storage: { size: "5Gi" } } }), base);
     });
 
+    it("speaks HTTPS on probes and in its URL when TLS is on", async () => {
+        const rendered = await renderConfig({ registry: { tls: { secretName: "registry-tls" } } });
+        const container = podTemplate(find(rendered.objects, "StatefulSet", "mcp-mesh-registry"))?.spec.containers[0];
+        for (const probe of [container?.startupProbe, container?.livenessProbe, container?.readinessProbe]) {
+            assert.equal((probe as { httpGet: { scheme: string } }).httpGet.scheme, "HTTPS");
+        }
+        assert.equal(rendered.outputs.registryUrl, "https://mcp-mesh-registry.mcp-mesh.svc.cluster.local:8000");
+    });
+
+    it("rolls its pods when a credential in its Secret changes", async () => {
+        const annotation = async (password: string) => {
+            const { objects } = await renderConfig(POSTGRES, { generated: (name) => (name === "postgres-password" ? password : "key") });
+            return podTemplate(find(objects, "StatefulSet", "mcp-mesh-registry"))?.metadata.annotations?.["checksum/secret"];
+        };
+        const first = await annotation("one");
+        assert.match(first ?? "", /^[0-9a-f]{64}$/);
+        assert.equal(await annotation("one"), first);
+        assert.notEqual(await annotation("two"), first);
+    });
+
     it("mounts a TLS secret and points the image at it", async () => {
         const objects = await registryObjects({ registry: { tls: { secretName: "registry-tls" } } });
         const settings = find(objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>;
@@ -96,13 +117,20 @@ describe("Registry component", () => {
         assert.deepEqual(pod?.volumes?.find((v) => v.name === "tls")?.secret, { secretName: "registry-tls", defaultMode: 0o440 });
     });
 
-    it("admits mesh pods on the API port and the monitoring namespace on metrics, nothing else", async () => {
+    it("admits agents and registry peers on the API port and the monitoring namespace on metrics, nothing else", async () => {
         const objects = await registryObjects({ registry: { monitoring: { namespace: "observability" } } });
         const policy = find(objects, "NetworkPolicy", "mcp-mesh-registry").spec as { policyTypes: string[]; ingress: unknown[] };
         assert.deepEqual(policy.policyTypes, ["Ingress"]);
         assert.deepEqual(policy.ingress, [
             {
-                from: [{ podSelector: { matchLabels: { "app.kubernetes.io/part-of": "mcp-mesh" } } }],
+                from: [
+                    {
+                        podSelector: {
+                            matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: ["agent", "registry"] }],
+                            matchLabels: { "app.kubernetes.io/part-of": "mcp-mesh" },
+                        },
+                    },
+                ],
                 ports: [{ port: 8000, protocol: "TCP" }],
             },
             {
@@ -119,7 +147,17 @@ describe("Registry component", () => {
             "ServiceMonitor",
             "mcp-mesh-registry",
         );
-        assert.deepEqual((monitor.spec as { endpoints: unknown[] }).endpoints, [{ port: "http", path: "/metrics", interval: "30s" }]);
+        const spec = monitor.spec as { endpoints: unknown[]; selector: { matchLabels: Record<string, string> } };
+        assert.deepEqual(spec.endpoints, [{ port: "http", path: "/metrics", scheme: "http", interval: "30s" }]);
+        // Only the client Service, not the headless one over the same pods (no doubled metrics).
+        const objects = await registryObjects({ registry: { monitoring: { serviceMonitor: true } } });
+        const selected = ofKind(objects, "Service").filter((svc) =>
+            Object.entries(spec.selector.matchLabels).every(([key, value]) => svc.metadata.labels?.[key] === value),
+        );
+        assert.deepEqual(
+            selected.map((svc) => svc.metadata.name),
+            ["mcp-mesh-registry"],
+        );
     });
 
     it("uses the stack's affinity instead of the generated anti-affinity", async () => {

@@ -48,7 +48,7 @@ describe("npm run render", function () {
         const result = render("--config", file);
         assert.equal(result.status, 2);
         assert.equal(result.stdout, "");
-        assert.match(result.stderr, /registry\.replica: unknown key \(got 3\)/);
+        assert.match(result.stderr, /registry\.replica: unknown key; allowed keys here: replicas, /);
         assert.match(result.stderr, /registry\.image: got "mcpmesh\/registry:latest"; must not use the mutable tag ':latest'/);
         assert.match(result.stderr, /registry\.storage\.size: got "10Gb"; must be a Kubernetes quantity/);
         assert.doesNotMatch(result.stderr, /^\s+at /m);

@@ -3,7 +3,7 @@ import { strict as assert } from "assert";
 import { K8sObject, Rendered, toYamlStream } from "./support/render";
 import { allContainers, ContainerView, podTemplate } from "./support/pods";
 import { CUSTOM_KINDS, openApiValidator } from "./support/openapi";
-import { find, ofKind, renderRepoStack, STACKS } from "./support/stacks";
+import { find, ofKind, renderRepoStack, stackConfig, STACKS } from "./support/stacks";
 import { parseMeshConfig } from "../components/config";
 
 const CLUSTER_SCOPED = new Set(["Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding"]);
@@ -269,6 +269,12 @@ for (const stack of STACKS) {
         it("renders byte-identical output twice", async () => {
             const again = await renderRepoStack(stack);
             assert.equal(toYamlStream(again.objects), toYamlStream(objects));
+        });
+
+        it("tells the Kubernetes provider to update ConfigMaps and Secrets in place", () => {
+            const { config } = stackConfig(stack);
+            assert.equal(config["kubernetes:enableConfigMapMutable"], "true");
+            assert.equal(config["kubernetes:enableSecretMutable"], "true");
         });
 
         it("labels the registry as the seed's kubectl commands expect", () => {

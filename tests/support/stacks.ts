@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { renderStack, RenderOptions, Rendered, K8sObject } from "./render";
 import { parseStackConfig, projectName, StackConfig } from "./stack-file";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
 export const STACKS = ["dev", "prod"] as const;
@@ -15,6 +15,17 @@ export function stackFileText(stack: string): string {
 /** Config for `config` (keys without the project prefix), as the CLI would pass it. */
 export function configFrom(config: Record<string, unknown>, placeholder?: string): StackConfig {
     return parseStackConfig(stringify({ config }), projectName(PROJECT_DIR), placeholder);
+}
+
+/** The project's own keys of a stack file, without the `mcp-mesh:` prefix, as the YAML holds them. */
+export function projectConfigOf(stack: string): Record<string, unknown> {
+    const { config } = parse(stackFileText(stack)) as { config: Record<string, unknown> };
+    const prefix = `${projectName(PROJECT_DIR)}:`;
+    return Object.fromEntries(
+        Object.entries(config)
+            .filter(([key]) => key.startsWith(prefix))
+            .map(([key, value]) => [key.slice(prefix.length), value]),
+    );
 }
 
 export function stackConfig(stack: string, placeholder?: string): StackConfig {
