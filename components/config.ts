@@ -173,6 +173,29 @@ export class ConfigError extends pulumi.RunError {
     }
 }
 
+/**
+ * One line per config key whose secrecy does not match where its value goes: a value set with
+ * `--secret` under a plain key would reach a ConfigMap or a plain env var (and state) in clear
+ * text, and a secret key set without `--secret` sits in the stack file in clear text.
+ * `secretKeys` are the project's keys the runtime marks secret (without the `project:` prefix).
+ * Values are never printed.
+ */
+export function misplacedSecrets(setKeys: readonly string[], secretKeys: readonly string[]): string[] {
+    const supported = "secret values go only under agentSecrets.<agent>.<NAME> (declared in agents[i].secretEnv) or databasePassword";
+    const secretOnly = (key: string) => SECRET_KEYS.some((secret) => secret === key);
+    return [
+        ...secretKeys
+            .filter((key) => !secretOnly(key))
+            .map((key) => `${key}: holds a value set with --secret, which this key would put in plain text; ${supported}`),
+        ...setKeys
+            .filter((key) => secretOnly(key) && !secretKeys.includes(key))
+            .map(
+                (key) =>
+                    `${key}: set in plain text; set it encrypted: pulumi config set --secret${key === AGENT_SECRETS_KEY ? " --path 'agentSecrets.<agent>.<NAME>'" : ` ${key}`} <value>`,
+            ),
+    ];
+}
+
 export interface SecretPresence {
     /**
      * Secret config keys that the stack sets (their values are not needed to validate),

@@ -157,8 +157,9 @@ export class Postgres extends pulumi.ComponentResource {
                 spec: {
                     podSelector: { matchLabels: selector },
                     policyTypes: ["Ingress"],
-                    // An empty `from` would admit everyone: with no clients, admit no one.
-                    ingress: clients.length > 0 ? [{ from: clients, ports: [{ port: pg.port, protocol: "TCP" }] }] : [],
+                    // An empty `from` would admit everyone: with no clients, admit no one (no rules at
+                    // all; the API server drops an empty list, which would be a perpetual diff).
+                    ...(clients.length > 0 ? { ingress: [{ from: clients, ports: [{ port: pg.port, protocol: "TCP" }] }] } : {}),
                 },
             },
             child,

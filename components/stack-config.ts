@@ -1,6 +1,6 @@
 // Reads this project's stack config from the Pulumi runtime and validates it.
 import * as pulumi from "@pulumi/pulumi";
-import { MeshConfig, parseMeshConfig, PROJECT, SECRET_KEYS } from "./config";
+import { ConfigError, MeshConfig, misplacedSecrets, parseMeshConfig, PROJECT, SECRET_KEYS } from "./config";
 import { AGENT_SECRETS_KEY, presentAgentSecrets, readAgentSecrets } from "./agent-secrets";
 import { McpMeshArgs } from "./mesh";
 
@@ -13,6 +13,21 @@ function decode(value: string): unknown {
     }
 }
 
+/**
+ * The config keys set with `--secret`, as the language host hands them to the program (the
+ * variable the SDK's own secret-key check reads; a structured key counts as secret when any
+ * value inside it is).
+ */
+function secretConfigKeys(): string[] {
+    let keys: unknown;
+    try {
+        keys = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]");
+    } catch {
+        return [];
+    }
+    return Array.isArray(keys) ? keys.filter((key): key is string => typeof key === "string") : [];
+}
+
 export function readStackConfig(): { config: MeshConfig; secrets: McpMeshArgs["secrets"] } {
     const prefix = `${PROJECT}:`;
     const raw: Record<string, unknown> = {};
@@ -20,6 +35,16 @@ export function readStackConfig(): { config: MeshConfig; secrets: McpMeshArgs["s
         if (key.startsWith(prefix)) {
             raw[key.slice(prefix.length)] = decode(value);
         }
+    }
+    // Before any validation: a message about a misplaced secret must never echo its value.
+    const misplaced = misplacedSecrets(
+        Object.keys(raw),
+        secretConfigKeys()
+            .filter((key) => key.startsWith(prefix))
+            .map((key) => key.slice(prefix.length)),
+    );
+    if (misplaced.length > 0) {
+        throw new ConfigError(misplaced);
     }
     const secretKeys = [...SECRET_KEYS.filter((key) => key in raw), ...presentAgentSecrets(raw[AGENT_SECRETS_KEY])];
     const config = parseMeshConfig(raw, { secretKeys });

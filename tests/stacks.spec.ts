@@ -56,6 +56,21 @@ for (const stack of STACKS) {
             }
         });
 
+        it("holds no empty list (the API server drops them: a perpetual diff for anything that applies the render)", () => {
+            const emptyLists = (value: unknown, at: string): string[] =>
+                Array.isArray(value)
+                    ? value.length === 0
+                        ? [at]
+                        : value.flatMap((item, i) => emptyLists(item, `${at}[${i}]`))
+                    : typeof value === "object" && value !== null
+                      ? Object.entries(value).flatMap(([key, item]) => emptyLists(item, `${at}.${key}`))
+                      : [];
+            assert.deepEqual(
+                objects.flatMap((object) => emptyLists(object, where(object))),
+                [],
+            );
+        });
+
         it("carries the recommended labels", () => {
             for (const object of objects) {
                 const labels = object.metadata.labels ?? {};

@@ -7,6 +7,23 @@ export interface RegisteredResource {
     inputs: Record<string, unknown>;
     /** The resource options the program gave (protect, ignoreChanges, dependsOn, ...). */
     options: pulumi.CustomResourceOptions;
+    /** Paths of the inputs the program gave as secret Outputs (e.g. `stringData.API_KEY`). */
+    secretInputs: Promise<string[]>;
+}
+
+/** Paths under `value` that are secret Outputs (plain objects and arrays are searched through). */
+async function secretPaths(value: unknown, at: string): Promise<string[]> {
+    if (pulumi.Output.isInstance(value)) {
+        return (await pulumi.isSecret(value)) ? [at] : [];
+    }
+    if (Array.isArray(value)) {
+        return (await Promise.all(value.map((item, i) => secretPaths(item, `${at}[${i}]`)))).flat();
+    }
+    if (typeof value === "object" && value !== null && !pulumi.Resource.isInstance(value)) {
+        const entries = Object.entries(value);
+        return (await Promise.all(entries.map(([key, item]) => secretPaths(item, at ? `${at}.${key}` : key)))).flat();
+    }
+    return [];
 }
 
 /** Outputs a provider would compute that the program reads (random results). */
@@ -20,10 +37,12 @@ function computedState(type: string, name: string, generated: (name: string) => 
 export class RecordingMocks implements pulumi.runtime.Mocks {
     readonly resources: RegisteredResource[] = [];
     private readonly options = new Map<string, pulumi.CustomResourceOptions>();
+    private readonly secretInputs = new Map<string, Promise<string[]>>();
 
-    /** A transformation for the root component that records each child's options. */
+    /** A transformation for the root component that records each child's options and secret inputs. */
     readonly recordOptions: pulumi.ResourceTransformation = (args) => {
         this.options.set(`${args.type}::${args.name}`, args.opts);
+        this.secretInputs.set(`${args.type}::${args.name}`, secretPaths(args.props, ""));
         return undefined;
     };
 
@@ -31,7 +50,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
         const options = this.options.get(`${args.type}::${args.name}`) ?? {};
-        this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, options });
+        const secretInputs = this.secretInputs.get(`${args.type}::${args.name}`) ?? Promise.resolve([]);
+        this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, options, secretInputs });
         return { id: `${args.name}-id`, state: { ...args.inputs, ...computedState(args.type, args.name, this.generated) } };
     }
 

@@ -121,6 +121,8 @@ function isKubernetesObject(resource: RegisteredResource): boolean {
 export async function renderStack(options: RenderOptions): Promise<Rendered> {
     const mocks = new RecordingMocks(options.generated ?? (() => REDACTED));
     pulumi.runtime.setAllConfig(options.config.config, options.config.secretKeys);
+    // The language host hands the program its secret keys in this variable; so does the render.
+    process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(options.config.secretKeys);
     await pulumi.runtime.setMocks(mocks, options.config.project, options.stack, false);
     const outputs = (options.program ?? program)({ transformations: [mocks.recordOptions] });
     const resolved = await new Promise<Record<string, unknown>>((resolve) =>

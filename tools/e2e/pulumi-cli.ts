@@ -1,0 +1,192 @@
+// The real Pulumi CLI on a scratch copy of the project: file backend, passphrase secrets
+// provider, no network (no update check, no plugin downloads).
+import { spawn } from "child_process";
+import { randomBytes } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { Toolchain } from "./toolchain";
+import { CommandResult, run } from "./processes";
+import { fail } from "./report";
+
+/** What the program needs at run time; everything else of the repository stays out. */
+const PROJECT_FILES = [
+    "Pulumi.yaml",
+    "package.json",
+    "tsconfig.json",
+    "tsconfig.pulumi.json",
+    "index.ts",
+    "components",
+    "agents",
+    "policy",
+];
+
+/** One step of `pulumi preview --json`. */
+export interface PreviewStep {
+    op: string;
+    urn: string;
+    detailedDiff?: Record<string, { kind: string }>;
+    diffReasons?: string[];
+    replaceReasons?: string[];
+}
+
+export interface Preview {
+    steps: PreviewStep[];
+    changeSummary: Record<string, number>;
+}
+
+export interface StateResource {
+    urn: string;
+    type: string;
+    id?: string;
+    protect?: boolean;
+    retainOnDelete?: boolean;
+    outputs?: Record<string, unknown>;
+}
+
+/** Copies the project (not its stack files' salts, state or node_modules) into `dir`. */
+export function copyProject(repoRoot: string, dir: string, stackFile: string, stack: string): void {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    for (const name of PROJECT_FILES) {
+        fs.cpSync(path.join(repoRoot, name), path.join(dir, name), { recursive: true });
+    }
+    fs.copyFileSync(stackFile, path.join(dir, `Pulumi.${stack}.yaml`));
+    fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+}
+
+export class PulumiCli {
+    readonly env: NodeJS.ProcessEnv;
+
+    constructor(
+        private readonly toolchain: Toolchain,
+        readonly projectDir: string,
+        readonly stack: string,
+        stateDir: string,
+        readonly passphrase = randomBytes(16).toString("hex"),
+    ) {
+        fs.mkdirSync(stateDir, { recursive: true });
+        this.env = {
+            ...process.env,
+            PATH: `${path.dirname(toolchain.pulumi)}${path.delimiter}${process.env.PATH ?? ""}`,
+            PULUMI_HOME: path.join(toolchain.cacheDir, "pulumi-home"),
+            PULUMI_BACKEND_URL: `file://${stateDir}`,
+            PULUMI_CONFIG_PASSPHRASE: this.passphrase,
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            PULUMI_SKIP_CONFIRMATIONS: "true",
+            PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+            NO_COLOR: "1",
+        };
+    }
+
+    /** Runs `pulumi <args>` for this stack; returns whatever happened. */
+    exec(args: string[], input?: string): CommandResult {
+        return run(this.toolchain.pulumi, [...args, "--stack", this.stack, "--non-interactive"], {
+            env: this.env,
+            cwd: this.projectDir,
+            input,
+        });
+    }
+
+    /** Like exec, but the command must succeed; a failure names the command and the CLI's own words. */
+    must(args: string[], input?: string): CommandResult {
+        const result = this.exec(args, input);
+        if (result.status !== 0) {
+            fail(`pulumi ${args.join(" ")} exited ${result.status}:\n${cliWords(result)}`);
+        }
+        return result;
+    }
+
+    /** `pulumi up` (or any long command) in the background, with `watch` called every few seconds. */
+    async watched(args: string[], watch: () => string | undefined): Promise<CommandResult> {
+        const child = spawn(this.toolchain.pulumi, [...args, "--stack", this.stack, "--non-interactive"], {
+            env: this.env,
+            cwd: this.projectDir,
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        let stopped: string | undefined;
+        const timer = setInterval(() => {
+            const reason = stopped ?? watch();
+            if (reason && !stopped) {
+                stopped = reason;
+                child.kill("SIGINT");
+            }
+        }, 3000);
+        const status = await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? 1)));
+        clearInterval(timer);
+        if (stopped) {
+            fail(`stopped pulumi ${args.join(" ")}: ${stopped}\n${cliWords({ status, stdout, stderr })}`);
+        }
+        return { status, stdout, stderr };
+    }
+
+    /** The scratch copy's stack file, to put back after an edit that is only previewed. */
+    stackFile(): string {
+        return fs.readFileSync(path.join(this.projectDir, `Pulumi.${this.stack}.yaml`), "utf8");
+    }
+
+    restoreStackFile(text: string): void {
+        fs.writeFileSync(path.join(this.projectDir, `Pulumi.${this.stack}.yaml`), text);
+    }
+
+    preview(extra: string[] = []): Preview {
+        const result = this.must(["preview", "--json", ...extra]);
+        return parsePreview(result.stdout);
+    }
+
+    configSet(key: string, value: string, options: { secret?: boolean; path?: boolean } = {}): void {
+        this.must(["config", "set", ...(options.path ? ["--path"] : []), ...(options.secret ? ["--secret"] : []), key, value]);
+    }
+
+    /** The stack's state as `pulumi stack export` writes it (secrets encrypted). */
+    exportText(): string {
+        return this.must(["stack", "export"]).stdout;
+    }
+
+    resources(): StateResource[] {
+        const parsed: unknown = JSON.parse(this.exportText());
+        return isDeployment(parsed) ? (parsed.deployment.resources ?? []) : fail("pulumi stack export printed no deployment");
+    }
+}
+
+function isDeployment(value: unknown): value is { deployment: { resources?: StateResource[] } } {
+    return typeof value === "object" && value !== null && "deployment" in value && typeof value.deployment === "object";
+}
+
+export function parsePreview(text: string): Preview {
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(text);
+    } catch {
+        fail(`pulumi preview --json printed no JSON:\n${text.slice(0, 2000)}`);
+    }
+    if (typeof parsed !== "object" || parsed === null || !("steps" in parsed) || !Array.isArray(parsed.steps)) {
+        return { steps: [], changeSummary: {} };
+    }
+    const summary =
+        "changeSummary" in parsed && typeof parsed.changeSummary === "object" && parsed.changeSummary !== null ? parsed.changeSummary : {};
+    return {
+        steps: parsed.steps,
+        changeSummary: Object.fromEntries(Object.entries(summary).filter((e): e is [string, number] => typeof e[1] === "number")),
+    };
+}
+
+/** The CLI's own words: its diagnostics and errors, without the progress noise. */
+export function cliWords(result: CommandResult): string {
+    const text = `${result.stdout}\n${result.stderr}`;
+    const interesting = text
+        .split("\n")
+        .filter((line) => /error|fail|warning|violat|forbidden|denied|invalid|refus|mandatory|protected/i.test(line))
+        .map((line) => line.trimEnd());
+    const lines = interesting.length > 0 ? interesting : text.trim().split("\n").slice(-30);
+    return [...new Set(lines)].slice(0, 40).join("\n");
+}
+
+/** A resource's short name for messages: type and Pulumi name from its URN. */
+export function describeUrn(urn: string): string {
+    const parts = urn.split("::");
+    return `${parts[2]?.split("$").pop() ?? "?"} ${parts[3] ?? urn}`;
+}

@@ -1,0 +1,74 @@
+// `npm run e2e`: the real Pulumi CLI against a real Kubernetes control plane.
+//   npm run e2e                      every stack, on a throwaway control plane built and started here
+//   npm run e2e -- --stack dev       one stack
+//   MCP_MESH_E2E_KUBECONFIG=<file> MCP_MESH_E2E_CONTEXT=<ctx>   use your cluster instead
+//   MCP_MESH_E2E_PULUMI=<path>       use your Pulumi CLI (and its plugins) instead of the built one
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Cluster, startCluster } from "./cluster";
+import { installPlugins } from "./plugins";
+import { checkPolicyPackRefuses } from "./policy-check";
+import { PulumiCli } from "./pulumi-cli";
+import { Report } from "./report";
+import { ClusterAccess, runStack } from "./stack-scenario";
+import { stackPlans } from "./stack-plans";
+import { buildToolchain } from "./toolchain";
+
+const repoRoot = path.resolve(__dirname, "..", "..");
+
+function requestedStacks(argv: string[]): string[] {
+    const stacks: string[] = [];
+    argv.forEach((arg, i) => {
+        if (arg === "--stack" && argv[i + 1]) stacks.push(argv[i + 1]);
+    });
+    return stacks;
+}
+
+async function main(): Promise<number> {
+    const started = Date.now();
+    const toolchain = buildToolchain(repoRoot);
+    const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-mesh-e2e-"));
+    const report = new Report();
+    let cluster: Cluster | undefined;
+    const userKubeconfig = process.env.MCP_MESH_E2E_KUBECONFIG;
+    const cleanup = () => void cluster?.stop();
+    process.once("SIGINT", cleanup);
+    process.once("SIGTERM", cleanup);
+    try {
+        const access: ClusterAccess = userKubeconfig
+            ? { kubeconfig: userKubeconfig, context: process.env.MCP_MESH_E2E_CONTEXT ?? "" }
+            : await (async () => {
+                  process.stdout.write("[e2e] starting a control plane on loopback\n");
+                  cluster = await startCluster(toolchain, path.join(runDir, "cluster"));
+                  return { kubeconfig: cluster.kubeconfig, context: cluster.context };
+              })();
+        const plugins = toolchain.pluginDir
+            ? installPlugins(new PulumiCli(toolchain, repoRoot, "none", path.join(runDir, "plugins-state")), toolchain.pluginDir, repoRoot)
+            : [];
+        process.stdout.write(`[e2e] pulumi ${toolchain.pulumi}; plugins: ${plugins.join(", ") || "the CLI's own"}\n`);
+        await checkPolicyPackRefuses(toolchain, access, runDir, repoRoot, report);
+        const wanted = requestedStacks(process.argv.slice(2));
+        for (const plan of stackPlans(repoRoot, plugins)) {
+            if (wanted.length === 0 || wanted.includes(plan.stack)) {
+                await runStack(plan, toolchain, access, runDir, repoRoot, report).catch((error: unknown) => {
+                    process.stdout.write(`[e2e] ${plan.stack}: stopped: ${error instanceof Error ? error.message : String(error)}\n`);
+                });
+            }
+        }
+    } finally {
+        await cluster?.stop();
+    }
+    process.stdout.write(
+        `\n[e2e] summary (${((Date.now() - started) / 1000).toFixed(0)} s; logs and scratch copies in ${runDir})\n${report.summary()}\n`,
+    );
+    return report.failed === 0 ? 0 : 1;
+}
+
+main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+        process.stderr.write(`[e2e] ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+    },
+);

@@ -1,0 +1,33 @@
+// The stacks the e2e runs, and the edits it tries on each.
+import * as path from "path";
+import { StackPlan } from "./stack-scenario";
+
+export function stackPlans(repoRoot: string, _plugins: string[]): StackPlan[] {
+    return [
+        {
+            stack: "dev",
+            stackFile: path.join(repoRoot, "Pulumi.dev.yaml"),
+            replicaEdit: { key: "agents[0].replicas", value: "3", field: "spec.replicas" },
+            storageEdits: [
+                { key: "registry.storage.size", value: "2Gi" },
+                { key: "registry.storage.storageClass", value: "e2e-other" },
+                { key: "backup.storage.size", value: "2Gi" },
+                { key: "backup.storage.storageClass", value: "e2e-other" },
+            ],
+            secretAgent: { index: 0, name: "hello-world" },
+        },
+        {
+            stack: "prod",
+            stackFile: path.join(repoRoot, "Pulumi.prod.yaml"),
+            replicaEdit: { key: "registry.replicas", value: "4", field: "spec.replicas" },
+            storageEdits: [
+                { key: "registry.storage.size", value: "20Gi" },
+                { key: "database.postgres.storage.size", value: "40Gi" },
+                { key: "database.postgres.storage.storageClass", value: "e2e-other" },
+                { key: "backup.storage.size", value: "60Gi" },
+                { key: "backup.storage.storageClass", value: "e2e-other" },
+            ],
+            secretAgent: { index: 0, name: "data-processor" },
+        },
+    ];
+}
