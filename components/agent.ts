@@ -23,6 +23,7 @@ import {
 } from "./agent-spec";
 import { MCPAGENT_API_VERSION } from "./crd";
 import { imageVersion, labels, PART_OF, selectorLabels } from "./labels";
+import { claimOptions, requestedStorageAnnotations } from "./data-protection";
 import { secretChecksum } from "./secret-checksum";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
 
@@ -175,14 +176,14 @@ export class Agent extends pulumi.ComponentResource {
             const claim = new k8s.core.v1.PersistentVolumeClaim(
                 workspaceClaimName(agent.name),
                 {
-                    metadata: meta(workspaceClaimName(agent.name)),
+                    metadata: { ...meta(workspaceClaimName(agent.name)), annotations: requestedStorageAnnotations(persistence) },
                     spec: {
                         accessModes: [persistence.accessMode],
                         ...(persistence.storageClass ? { storageClassName: persistence.storageClass } : {}),
                         resources: { requests: { storage: persistence.size } },
                     },
                 },
-                args.protectData ? { ...child, protect: true, retainOnDelete: true } : child,
+                claimOptions(this, args.protectData ?? false),
             );
             volumes.push({ name: "workspace", persistentVolumeClaim: { claimName: claim.metadata.name } });
             mounts.push({ name: "workspace", mountPath: WORKSPACE_DIR });

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { MeshConfig } from "./config";
 import { imageVersion, labels, selectorLabels } from "./labels";
+import { claimOptions, requestedStorageAnnotations } from "./data-protection";
 import { checksum, REGISTRY_SECRET } from "./registry";
 import { REGISTRY_NAME, SQLITE_PATH } from "./registry-settings";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
@@ -53,7 +54,6 @@ export class Backup extends pulumi.ComponentResource {
         const { config, namespace, instance } = args;
         const { backup, database } = config;
         const child = { parent: this };
-        const keep = config.protectData ? { protect: true, retainOnDelete: true } : {};
         const sqlite = database.type === "sqlite";
         const image = sqlite ? backup.sqliteImage : database.postgres.image;
         const commonLabels = labels({ name: BACKUP_NAME, component: "backup", instance });
@@ -66,14 +66,14 @@ export class Backup extends pulumi.ComponentResource {
         const claim = new k8s.core.v1.PersistentVolumeClaim(
             BACKUP_CLAIM,
             {
-                metadata: meta(BACKUP_CLAIM),
+                metadata: { ...meta(BACKUP_CLAIM), annotations: requestedStorageAnnotations(backup.storage) },
                 spec: {
                     accessModes: [backup.storage.accessMode],
                     ...(backup.storage.storageClass ? { storageClassName: backup.storage.storageClass } : {}),
                     resources: { requests: { storage: backup.storage.size } },
                 },
             },
-            { ...child, ...keep },
+            claimOptions(this, config.protectData),
         );
 
         const env: EnvVar[] = [

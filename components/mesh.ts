@@ -8,6 +8,7 @@ import { MeshConfig } from "./config";
 import { Backup, backupPodLabels } from "./backup";
 import { mcpAgentCrd } from "./crd";
 import { labels, selectorLabels } from "./labels";
+import { dataOptions } from "./data-protection";
 import { Postgres } from "./postgres";
 import { Registry } from "./registry";
 import { REGISTRY_NAME } from "./registry-settings";
@@ -58,11 +59,13 @@ export class McpMesh extends pulumi.ComponentResource {
                       },
                   },
                   // The namespace holds every claim and Secret: deleting it deletes them all.
-                  config.protectData ? { ...child, protect: true, retainOnDelete: true } : child,
+                  dataOptions(this, config.protectData),
               ).metadata.name
             : pulumi.output(config.namespace);
 
-        this.crd = config.installCrds ? mcpAgentCrd(instance, child) : undefined;
+        // Cluster-wide, holding every MCPAgent of every namespace: never deleted by this stack,
+        // not on destroy and not when installCrds is switched off.
+        this.crd = config.installCrds ? mcpAgentCrd(instance, dataOptions(this, config.protectData)) : undefined;
 
         const postgres =
             config.database.type === "postgres"

@@ -6,6 +6,7 @@ import * as random from "@pulumi/random";
 import { MeshConfig } from "./config";
 import { postgresUrl } from "./database-url";
 import { imageVersion, labels, selectorLabels } from "./labels";
+import { requestedStorageAnnotations } from "./data-protection";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
 
 type Container = k8s.types.input.core.v1.Container;
@@ -81,7 +82,7 @@ export class Postgres extends pulumi.ComponentResource {
         new k8s.apps.v1.StatefulSet(
             POSTGRES_NAME,
             {
-                metadata: { ...meta, labels: workloadLabels, annotations: { "mcp-mesh.io/requested-storage": pg.storage.size } },
+                metadata: { ...meta, labels: workloadLabels, annotations: requestedStorageAnnotations(pg.storage) },
                 spec: {
                     serviceName: POSTGRES_NAME,
                     replicas: 1,

@@ -6,6 +6,7 @@ import * as random from "@pulumi/random";
 import { createHash } from "crypto";
 import { MeshConfig } from "./config";
 import { imageVersion, labels, PART_OF, selectorLabels } from "./labels";
+import { requestedStorageAnnotations } from "./data-protection";
 import { DATA_DIR, leaderElection, REGISTRY_NAME, registrySettings, TLS_DIR } from "./registry-settings";
 import { secretChecksum } from "./secret-checksum";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
@@ -163,8 +164,8 @@ export class Registry extends pulumi.ComponentResource {
                 metadata: {
                     ...meta(REGISTRY_NAME),
                     labels: workloadLabels,
-                    // volumeClaimTemplates are immutable and ignored below: this shows a size edit in preview.
-                    annotations: { "mcp-mesh.io/requested-storage": registry.storage.size },
+                    // volumeClaimTemplates are immutable and ignored below: this shows a storage edit in preview.
+                    annotations: requestedStorageAnnotations(registry.storage),
                 },
                 spec: {
                     serviceName: headless.metadata.name,

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SHARED_VOLUMES, SharedStorageConfig, SharedVolume } from "./agent-config";
 import { SHARED_VOLUME_CLAIMS } from "./agent-spec";
 import { labels } from "./labels";
+import { claimOptions, requestedStorageAnnotations } from "./data-protection";
 
 export interface SharedStorageArgs {
     /** The validated `storage` section; a claim per key that is set. */
@@ -37,6 +38,7 @@ export class SharedStorage extends pulumi.ComponentResource {
                         name: claimName,
                         namespace: args.namespace,
                         labels: labels({ name: claimName, component: "storage", instance: args.instance }),
+                        annotations: requestedStorageAnnotations(spec),
                     },
                     spec: {
                         accessModes: [spec.accessMode],
@@ -44,7 +46,7 @@ export class SharedStorage extends pulumi.ComponentResource {
                         resources: { requests: { storage: spec.size } },
                     },
                 },
-                args.protectData ? { parent: this, protect: true, retainOnDelete: true } : { parent: this },
+                claimOptions(this, args.protectData ?? false),
             );
             claims[volume] = claim.metadata.name;
         }

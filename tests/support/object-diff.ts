@@ -12,7 +12,7 @@ export function objectId(object: K8sObject): string {
     return `${object.kind}/${object.metadata.name}`;
 }
 
-function fieldPaths(before: unknown, after: unknown, path: string): string[] {
+export function fieldPaths(before: unknown, after: unknown, path: string): string[] {
     if (before === after) {
         return [];
     }
