@@ -3,7 +3,7 @@ import { strict as assert } from "assert";
 import { K8sObject, Rendered, toYamlStream } from "./support/render";
 import { allContainers, ContainerView, podTemplate } from "./support/pods";
 import { CUSTOM_KINDS, openApiValidator } from "./support/openapi";
-import { find, ofKind, renderRepoStack, stackConfig, STACKS } from "./support/stacks";
+import { find, ofKind, renderRepoStack, stackConfig, stackFileText, STACKS } from "./support/stacks";
 import { parseMeshConfig } from "../components/config";
 
 const CLUSTER_SCOPED = new Set(["Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding"]);
@@ -286,7 +286,11 @@ for (const stack of STACKS) {
             assert.equal(toYamlStream(again.objects), toYamlStream(objects));
         });
 
-        it("tells the Kubernetes provider to update ConfigMaps and Secrets in place", () => {
+        it("names the kube context it deploys to in its own stack file (never the current context)", () => {
+            assert.match(stackFileText(stack), /^ {2}kubernetes:context: \S+$/m);
+        });
+
+        it("tells the Kubernetes provider to update ConfigMaps and Secrets in place (project-level config)", () => {
             const { config } = stackConfig(stack);
             assert.equal(config["kubernetes:enableConfigMapMutable"], "true");
             assert.equal(config["kubernetes:enableSecretMutable"], "true");

@@ -58,6 +58,31 @@ export function parseStackConfig(text: string, project: string, placeholder = RE
     return { project, config, secretKeys };
 }
 
+/**
+ * Project-level config of Pulumi.yaml as the CLI hands it to every stack: each key's `value`
+ * (or `default`), strings as they are, anything else as JSON; a stack's own value wins.
+ */
+export function withProjectConfig(stack: StackConfig, projectDir: string): StackConfig {
+    const project: unknown = parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"));
+    const declared = typeof project === "object" && project !== null && "config" in project ? project.config : undefined;
+    const values: Record<string, string> = {};
+    for (const [rawKey, declaration] of Object.entries(typeof declared === "object" && declared !== null ? declared : {})) {
+        const key = rawKey.includes(":") ? rawKey : `${stack.project}:${rawKey}`;
+        const value: unknown =
+            typeof declaration === "object" && declaration !== null
+                ? "value" in declaration
+                    ? declaration.value
+                    : "default" in declaration
+                      ? declaration.default
+                      : undefined
+                : undefined;
+        if (value !== undefined) {
+            values[key] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    return { ...stack, config: { ...values, ...stack.config } };
+}
+
 export function readStackFile(file: string, projectDir: string, placeholder = REDACTED): StackConfig {
-    return parseStackConfig(fs.readFileSync(file, "utf8"), projectName(projectDir), placeholder);
+    return withProjectConfig(parseStackConfig(fs.readFileSync(file, "utf8"), projectName(projectDir), placeholder), projectDir);
 }

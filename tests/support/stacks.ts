@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { renderStack, RenderOptions, Rendered, K8sObject } from "./render";
-import { parseStackConfig, projectName, StackConfig } from "./stack-file";
+import { parseStackConfig, projectName, StackConfig, withProjectConfig } from "./stack-file";
 import { parse, stringify } from "yaml";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
@@ -14,7 +14,7 @@ export function stackFileText(stack: string): string {
 
 /** Config for `config` (keys without the project prefix), as the CLI would pass it. */
 export function configFrom(config: Record<string, unknown>, placeholder?: string): StackConfig {
-    return parseStackConfig(stringify({ config }), projectName(PROJECT_DIR), placeholder);
+    return withProjectConfig(parseStackConfig(stringify({ config }), projectName(PROJECT_DIR), placeholder), PROJECT_DIR);
 }
 
 /** The project's own keys of a stack file, without the `mcp-mesh:` prefix, as the YAML holds them. */
@@ -29,7 +29,7 @@ export function projectConfigOf(stack: string): Record<string, unknown> {
 }
 
 export function stackConfig(stack: string, placeholder?: string): StackConfig {
-    return parseStackConfig(stackFileText(stack), projectName(PROJECT_DIR), placeholder);
+    return withProjectConfig(parseStackConfig(stackFileText(stack), projectName(PROJECT_DIR), placeholder), PROJECT_DIR);
 }
 
 export function renderRepoStack(stack: string, options: Partial<RenderOptions> = {}): Promise<Rendered> {
