@@ -5,6 +5,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { benchRealPreviews } from "../../tools/e2e/preview-bench";
 
 interface Sample {
     mode: string;
@@ -66,6 +67,7 @@ function main(): void {
         );
     }
     console.log("program: ts-node as Pulumi.yaml configures it (tsconfig.pulumi.json, noCheck); baseline: ts-node defaults (type-checks)");
+    for (const line of benchRealPreviews(path.resolve(__dirname, "../.."), RUNS)) console.log(line);
 }
 
 main();

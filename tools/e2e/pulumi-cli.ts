@@ -40,6 +40,7 @@ export interface StateResource {
     id?: string;
     protect?: boolean;
     retainOnDelete?: boolean;
+    inputs?: Record<string, unknown>;
     outputs?: Record<string, unknown>;
 }
 
@@ -73,6 +74,9 @@ export class PulumiCli {
             PULUMI_CONFIG_PASSPHRASE: this.passphrase,
             PULUMI_SKIP_UPDATE_CHECK: "true",
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            // The bin directory is on PATH for the language host; take resource plugins only
+            // from PULUMI_HOME, where they are installed under the versions the SDKs ask for.
+            PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
             PULUMI_SKIP_CONFIRMATIONS: "true",
             PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
             NO_COLOR: "1",

@@ -3,6 +3,7 @@
 //   npm run e2e -- --stack dev       one stack
 //   MCP_MESH_E2E_KUBECONFIG=<file> MCP_MESH_E2E_CONTEXT=<ctx>   use your cluster instead
 //   MCP_MESH_E2E_PULUMI=<path>       use your Pulumi CLI (and its plugins) instead of the built one
+//   npm run e2e -- --stack dev --sabotage restricted|rejected|rewritten   must fail (tools/e2e/sabotage.ts)
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -17,12 +18,9 @@ import { buildToolchain } from "./toolchain";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
 
-function requestedStacks(argv: string[]): string[] {
-    const stacks: string[] = [];
-    argv.forEach((arg, i) => {
-        if (arg === "--stack" && argv[i + 1]) stacks.push(argv[i + 1]);
-    });
-    return stacks;
+/** Values of a repeatable `--flag value` option. */
+function optionValues(argv: string[], flag: string): string[] {
+    return argv.flatMap((arg, i) => (arg === flag && argv[i + 1] ? [argv[i + 1]] : []));
 }
 
 async function main(): Promise<number> {
@@ -48,10 +46,11 @@ async function main(): Promise<number> {
             : [];
         process.stdout.write(`[e2e] pulumi ${toolchain.pulumi}; plugins: ${plugins.join(", ") || "the CLI's own"}\n`);
         await checkPolicyPackRefuses(toolchain, access, runDir, repoRoot, report);
-        const wanted = requestedStacks(process.argv.slice(2));
+        const wanted = optionValues(process.argv.slice(2), "--stack");
+        const sabotage = optionValues(process.argv.slice(2), "--sabotage")[0];
         for (const plan of stackPlans(repoRoot, plugins)) {
             if (wanted.length === 0 || wanted.includes(plan.stack)) {
-                await runStack(plan, toolchain, access, runDir, repoRoot, report).catch((error: unknown) => {
+                await runStack({ ...plan, sabotage }, toolchain, access, runDir, repoRoot, report).catch((error: unknown) => {
                     process.stdout.write(`[e2e] ${plan.stack}: stopped: ${error instanceof Error ? error.message : String(error)}\n`);
                 });
             }

@@ -6,6 +6,8 @@ import * as path from "path";
 import { parse } from "yaml";
 import * as fs from "fs";
 import { Kubectl, KubeObject, podCreationRefusal } from "./kube";
+import { liveDifferences } from "./live-diff";
+import { applySabotage } from "./sabotage";
 import { cliWords, copyProject, describeUrn, Preview, PreviewStep, PulumiCli, StateResource } from "./pulumi-cli";
 import { check, Report } from "./report";
 import { waitFor } from "./processes";
@@ -29,6 +31,8 @@ export interface StackPlan {
     storageEdits: ConfigEdit[];
     /** The agent given a secret variable (its index in `agents` and its name). */
     secretAgent: { index: number; name: string };
+    /** A deliberate defect applied to the scratch copy (tools/e2e/sabotage.ts). */
+    sabotage?: string;
 }
 
 export interface ClusterAccess {
@@ -140,6 +144,10 @@ export async function runStack(
         "set up a scratch copy of the stack (file backend, passphrase secrets)",
         () => {
             copyProject(repoRoot, projectDir, plan.stackFile, plan.stack);
+            if (plan.sabotage) {
+                const sabotage = applySabotage(plan.sabotage, projectDir);
+                process.stdout.write(`[e2e] ${suite}: sabotaged ${sabotage.file}; expect: ${sabotage.expect}\n`);
+            }
             cli.must(["stack", "init", "--secrets-provider", "passphrase"]);
             cli.configSet("kubernetes:kubeconfig", access.kubeconfig);
             cli.configSet("kubernetes:context", access.context);
@@ -189,6 +197,20 @@ export async function runStack(
         },
         { critical: true },
     );
+
+    await report.step(suite, "live objects hold every field the program asked for (nothing dropped or rewritten by the server)", () => {
+        const problems = cli
+            .resources()
+            .filter(isKubernetesObject)
+            .flatMap((resource) => {
+                const key = liveKey(resource);
+                const live = key ? kubectl.get(key.kind, key.name, key.namespace) : undefined;
+                return key && live
+                    ? liveDifferences(resource.inputs ?? {}, live).map((difference) => `${key.kind} ${key.name}: ${difference}`)
+                    : [];
+            });
+        check(problems.length === 0, `live objects differ from what the program asked for:\n${problems.join("\n")}`);
+    });
 
     await report.step(suite, "pulumi preview --expect-no-changes right after up", () => {
         cli.must(["preview", "--expect-no-changes", "--diff"]);

@@ -16,30 +16,8 @@ KUBERNETES_VERSION=v1.34.4
 ETCD_VERSION=v3.6.5
 KWOK_VERSION=v0.8.0
 
-CACHE="${MCP_MESH_E2E_CACHE:-$HOME/.cache/mcp-mesh-e2e}"
-BIN="$CACHE/bin"
-WORK="$CACHE/build"
-mkdir -p "$BIN" "$WORK"
-export GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build-cache" GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
-export GOPATH="$CACHE/go/path"
-
-log() { printf '[toolchain %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-
-# Runs a long command, printing a heartbeat every minute so a cold build shows progress.
-with_progress() {
-    local label=$1 start=$SECONDS
-    shift
-    "$@" &
-    local pid=$!
-    while kill -0 "$pid" 2>/dev/null; do
-        sleep 5
-        if kill -0 "$pid" 2>/dev/null && (((SECONDS - start) % 60 < 5)) && ((SECONDS - start >= 60)); then
-            log "$label: still building ($(((SECONDS - start) / 60)) min)"
-        fi
-    done
-    wait "$pid"
-    log "$label: done in $((SECONDS - start)) s"
-}
+# shellcheck source=build-lib.sh
+source "$(dirname "$0")/build-lib.sh"
 
 # A binary counts as built only with a stamp naming the version it was built from.
 built() { [ -x "$BIN/$1" ] && [ "$(cat "$BIN/.$1.version" 2>/dev/null)" = "$2" ]; }
@@ -160,7 +138,7 @@ for group in "${groups[@]}"; do
         build_language_host && build_pulumi && build_kubernetes_provider
         # No registry serves the random provider plugin; its recipe builds one from the
         # Terraform bridge and terraform-provider-random, which the Go proxy does serve.
-        "$(dirname "$0")/random-provider.sh"
+        "$(dirname "$0")/random-provider.sh" >/dev/null
         ;;
     *) log "unknown group $group (pulumi, cluster)" && exit 2 ;;
     esac
