@@ -17,6 +17,7 @@ import { backupSchema } from "./backup-config";
 import { formatIssues } from "./config-errors";
 import { agentsSchema, checkSharedStorage, sharedStorageSchema } from "./agent-config";
 import { AGENT_SECRETS_KEY, agentSecretProblems } from "./agent-secrets";
+import { noMetricsReason } from "./metrics";
 
 export const PROJECT = "mcp-mesh";
 export const REGISTRY_IMAGE = "mcpmesh/registry:3.6";
@@ -75,8 +76,11 @@ const registrySchema = z.strictObject({
     tls: z.strictObject({ secretName: dnsLabel.optional() }).prefault({}),
     monitoring: z
         .strictObject({
+            /** Namespace whose pods may scrape /metrics (admitted only while scraping is on). */
             namespace: dnsLabel.default("monitoring"),
-            scrapeAnnotations: z.boolean().default(true),
+            /** prometheus.io/* pod annotations; only for an image that serves /metrics (see metrics.ts). */
+            scrapeAnnotations: z.boolean().default(false),
+            /** A Prometheus Operator ServiceMonitor (needs its CRD in the cluster); same condition. */
             serviceMonitor: z.boolean().default(false),
             interval: z
                 .string()
@@ -150,6 +154,17 @@ export const meshSchema = z
                 input: registry.heartbeat.evictionThreshold,
                 message: `must be greater than registry.heartbeat.timeoutThreshold (${registry.heartbeat.timeoutThreshold})`,
             });
+        }
+        const noMetrics = noMetricsReason(registry.image);
+        for (const option of ["scrapeAnnotations", "serviceMonitor"] as const) {
+            if (noMetrics && registry.monitoring[option]) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["registry", "monitoring", option],
+                    input: true,
+                    message: noMetrics,
+                });
+            }
         }
         if (database.type === "postgres" && database.postgres.mode === "external" && !database.postgres.host) {
             ctx.addIssue({

@@ -26,8 +26,6 @@ export function registrySettings(config: MeshConfig): Record<string, string> {
         DEFAULT_EVICTION_THRESHOLD: String(registry.heartbeat.evictionThreshold),
         ENABLE_CORS: String(registry.cors.enabled),
         ALLOWED_ORIGINS: registry.cors.allowedOrigins,
-        ENABLE_METRICS: "true",
-        ENABLE_PROMETHEUS: "true",
         ...(database.type === "sqlite"
             ? {
                   DATABASE_URL: SQLITE_PATH,

@@ -124,7 +124,10 @@ export class Registry extends pulumi.ComponentResource {
             REGISTRY_NAME,
             {
                 // The headless Service selects the same pods: scrape through this one only.
-                metadata: { ...meta(REGISTRY_NAME), labels: { ...commonLabels, [METRICS_LABEL]: "true" } },
+                metadata: {
+                    ...meta(REGISTRY_NAME),
+                    labels: registry.monitoring.serviceMonitor ? { ...commonLabels, [METRICS_LABEL]: "true" } : commonLabels,
+                },
                 spec: {
                     type: "ClusterIP",
                     selector,
@@ -135,6 +138,8 @@ export class Registry extends pulumi.ComponentResource {
         );
 
         const scheme = registry.tls.secretName ? "HTTPS" : "HTTP";
+        // Only for a version that serves /metrics: the config refuses both options otherwise.
+        const scraped = registry.monitoring.scrapeAnnotations || registry.monitoring.serviceMonitor;
         const httpProbe = (path: string, probe: MeshConfig["registry"]["probes"]["liveness"]): Probe => ({
             httpGet: { path, port: "http", scheme },
             ...probe,
@@ -264,17 +269,21 @@ export class Registry extends pulumi.ComponentResource {
                             ],
                             ports: [{ port: registry.port, protocol: "TCP" }],
                         },
-                        {
-                            // Prometheus scrapes /metrics on the HTTP port.
-                            from: [
-                                {
-                                    namespaceSelector: {
-                                        matchLabels: { "kubernetes.io/metadata.name": registry.monitoring.namespace },
-                                    },
-                                },
-                            ],
-                            ports: [{ port: registry.port, protocol: "TCP" }],
-                        },
+                        ...(scraped
+                            ? [
+                                  {
+                                      // Prometheus scrapes /metrics on the HTTP port.
+                                      from: [
+                                          {
+                                              namespaceSelector: {
+                                                  matchLabels: { "kubernetes.io/metadata.name": registry.monitoring.namespace },
+                                              },
+                                          },
+                                      ],
+                                      ports: [{ port: registry.port, protocol: "TCP" }],
+                                  },
+                              ]
+                            : []),
                     ],
                 },
             },

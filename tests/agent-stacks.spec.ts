@@ -58,7 +58,8 @@ describe("stack agents", () => {
             requests: { cpu: "500m", memory: "1Gi" },
             limits: { cpu: "2", memory: "4Gi" },
         });
-        assert.ok(find(objects, "ServiceMonitor", "data-processor"));
+        // Neither the registry nor the runtime serves /metrics: nothing for the Prometheus Operator.
+        assert.equal(objects.filter((o) => o.kind === "ServiceMonitor").length, 0);
     });
 
     it("prod hands one agent to the controller: report-generator as an MCPAgent, with no Deployment", () => {

@@ -3,6 +3,10 @@ import { strict as assert } from "assert";
 import { K8sObject } from "./support/render";
 import { podTemplate } from "./support/pods";
 import { find, ofKind, renderConfig } from "./support/stacks";
+import { ConfigError } from "../components/config";
+
+/** A release newer than the last one known to serve no /metrics (components/metrics.ts). */
+const METRICS_IMAGE = "mcpmesh/registry:3.9.0";
 
 const POSTGRES = { database: { type: "postgres", postgres: { mode: "provision" } } };
 
@@ -117,22 +121,28 @@ describe("Registry component", () => {
         assert.deepEqual(pod?.volumes?.find((v) => v.name === "tls")?.secret, { secretName: "registry-tls", defaultMode: 0o440 });
     });
 
-    it("admits agents and registry peers on the API port and the monitoring namespace on metrics, nothing else", async () => {
-        const objects = await registryObjects({ registry: { monitoring: { namespace: "observability" } } });
-        const policy = find(objects, "NetworkPolicy", "mcp-mesh-registry").spec as { policyTypes: string[]; ingress: unknown[] };
-        assert.deepEqual(policy.policyTypes, ["Ingress"]);
-        assert.deepEqual(policy.ingress, [
-            {
-                from: [
-                    {
-                        podSelector: {
-                            matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: ["agent", "registry"] }],
-                            matchLabels: { "app.kubernetes.io/part-of": "mcp-mesh" },
-                        },
+    it("admits agents and registry peers on the API port, and the monitoring namespace only when scraped", async () => {
+        const meshPeers = {
+            from: [
+                {
+                    podSelector: {
+                        matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: ["agent", "registry"] }],
+                        matchLabels: { "app.kubernetes.io/part-of": "mcp-mesh" },
                     },
-                ],
-                ports: [{ port: 8000, protocol: "TCP" }],
-            },
+                },
+            ],
+            ports: [{ port: 8000, protocol: "TCP" }],
+        };
+        const plain = await registryObjects({ registry: { monitoring: { namespace: "observability" } } });
+        const policy = find(plain, "NetworkPolicy", "mcp-mesh-registry").spec as { policyTypes: string[]; ingress: unknown[] };
+        assert.deepEqual(policy.policyTypes, ["Ingress"]);
+        assert.deepEqual(policy.ingress, [meshPeers]);
+
+        const scraped = await registryObjects({
+            registry: { image: METRICS_IMAGE, monitoring: { namespace: "observability", scrapeAnnotations: true } },
+        });
+        assert.deepEqual((find(scraped, "NetworkPolicy", "mcp-mesh-registry").spec as { ingress: unknown[] }).ingress, [
+            meshPeers,
             {
                 from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "observability" } } }],
                 ports: [{ port: 8000, protocol: "TCP" }],
@@ -140,17 +150,39 @@ describe("Registry component", () => {
         ]);
     });
 
-    it("creates a ServiceMonitor only when asked", async () => {
-        assert.equal(ofKind(await registryObjects({}), "ServiceMonitor").length, 0);
-        const monitor = find(
-            await registryObjects({ registry: { monitoring: { serviceMonitor: true } } }),
-            "ServiceMonitor",
-            "mcp-mesh-registry",
+    it("neither annotates for scraping nor creates a ServiceMonitor by default (the pinned version serves no /metrics)", async () => {
+        const objects = await registryObjects({});
+        assert.equal(ofKind(objects, "ServiceMonitor").length, 0);
+        const annotations = podTemplate(find(objects, "StatefulSet", "mcp-mesh-registry"))?.metadata.annotations ?? {};
+        assert.deepEqual(
+            Object.keys(annotations).filter((key) => key.startsWith("prometheus.io/")),
+            [],
         );
+        const settings = find(objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>;
+        assert.equal(settings.ENABLE_METRICS, undefined);
+    });
+
+    it("refuses scrape settings for a registry version that serves no /metrics", async () => {
+        for (const option of ["scrapeAnnotations", "serviceMonitor"]) {
+            await assert.rejects(registryObjects({ registry: { monitoring: { [option]: true } } }), (error: unknown) => {
+                assert.ok(error instanceof ConfigError);
+                assert.deepEqual(
+                    error.problems.filter((line) => line.startsWith(`registry.monitoring.${option}: got true;`)).length,
+                    1,
+                    error.problems.join("\n"),
+                );
+                assert.match(error.problems.join("\n"), /serves no \/metrics/);
+                return true;
+            });
+        }
+    });
+
+    it("creates a ServiceMonitor only when asked, for a version that may serve /metrics", async () => {
+        const objects = await registryObjects({ registry: { image: METRICS_IMAGE, monitoring: { serviceMonitor: true } } });
+        const monitor = find(objects, "ServiceMonitor", "mcp-mesh-registry");
         const spec = monitor.spec as { endpoints: unknown[]; selector: { matchLabels: Record<string, string> } };
         assert.deepEqual(spec.endpoints, [{ port: "http", path: "/metrics", scheme: "http", interval: "30s" }]);
         // Only the client Service, not the headless one over the same pods (no doubled metrics).
-        const objects = await registryObjects({ registry: { monitoring: { serviceMonitor: true } } });
         const selected = ofKind(objects, "Service").filter((svc) =>
             Object.entries(spec.selector.matchLabels).every(([key, value]) => svc.metadata.labels?.[key] === value),
         );
