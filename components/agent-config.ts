@@ -21,7 +21,7 @@ import { REGISTRY_HEADLESS } from "./registry";
 import { REGISTRY_NAME } from "./registry-settings";
 
 /** The released python runtime (ENTRYPOINT python, WORKDIR /app, uid 999). */
-export const AGENT_IMAGE = "mcpmesh/python-runtime:3.6";
+export const AGENT_IMAGE = "mcpmesh/python-runtime:3.7";
 /** The MCPAgent CRD's bound on spec.replicas. */
 export const MAX_AGENT_REPLICAS = 100;
 /** A ConfigMap holds at most 1 MiB. */

@@ -20,7 +20,7 @@ import { AGENT_SECRETS_KEY, agentSecretProblems } from "./agent-secrets";
 import { noMetricsReason } from "./metrics";
 
 export const PROJECT = "mcp-mesh";
-export const REGISTRY_IMAGE = "mcpmesh/registry:3.6";
+export const REGISTRY_IMAGE = "mcpmesh/registry:3.7";
 
 /** Config keys read with getSecret; their values never reach the plain schema. */
 export const SECRET_KEYS = ["databasePassword", AGENT_SECRETS_KEY] as const;

@@ -34,7 +34,7 @@ describe("stack agents", () => {
         assert.deepEqual(annotationJson(deployment, "mcp-mesh.io/capabilities"), [{ name: "greeting", version: "1.0.0" }]);
         assert.ok(find(objects, "ConfigMap", "hello-world-code").data);
         assert.ok(find(objects, "PodDisruptionBudget", "hello-world"));
-        assert.equal(podTemplate(deployment)?.spec.containers[0].image, "mcpmesh/python-runtime:3.6");
+        assert.equal(podTemplate(deployment)?.spec.containers[0].image, "mcpmesh/python-runtime:3.7");
         assert.equal(ofKind(objects, "MCPAgent").length, 0);
     });
 

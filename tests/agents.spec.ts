@@ -523,7 +523,7 @@ describe("Agent component, mode customResource", () => {
         assert.equal(spec.scriptConfigMap, "reporter-code");
         assert.equal(spec.script, "hello_world.py");
         assert.equal(spec.replicas, 3);
-        assert.equal(spec.image, "mcpmesh/python-runtime:3.6");
+        assert.equal(spec.image, "mcpmesh/python-runtime:3.7");
         assert.equal(spec.registryURL, rendered.outputs.registryUrl);
         assert.deepEqual(spec.capabilities, reporter.capabilities);
         assert.deepEqual(spec.dependencies, [{ name: "data_transformation", version: ">=2.0.0", optional: false }]);

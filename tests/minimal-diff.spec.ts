@@ -45,7 +45,7 @@ describe("minimal diffs for typical edits (prod)", () => {
     });
 
     it("an image tag edit changes only the registry workload", async () => {
-        assert.deepEqual(await diff((c) => (c.registry.image = "mcpmesh/registry:3.6.1")), {
+        assert.deepEqual(await diff((c) => (c.registry.image = "mcpmesh/registry:3.7.1")), {
             added: [],
             removed: [],
             changed: {
