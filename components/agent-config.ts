@@ -15,12 +15,13 @@ import {
     withDefaultResources,
 } from "./k8s-schemas";
 import { BACKUP_NAME } from "./backup";
+import { noMetricsReason } from "./metrics";
 import { POSTGRES_NAME } from "./postgres";
 import { REGISTRY_HEADLESS } from "./registry";
 import { REGISTRY_NAME } from "./registry-settings";
 
 /** The released python runtime (ENTRYPOINT python, WORKDIR /app, uid 999). */
-export const AGENT_IMAGE = "mcpmesh/python-runtime:3.6";
+export const AGENT_IMAGE = "mcpmesh/python-runtime:3.7";
 /** The MCPAgent CRD's bound on spec.replicas. */
 export const MAX_AGENT_REPLICAS = 100;
 /** A ConfigMap holds at most 1 MiB. */
@@ -210,7 +211,9 @@ const agentFields = z.strictObject({
     sharedStorage: z.array(z.enum(SHARED_VOLUMES)).default([]),
     monitoring: z
         .strictObject({
-            scrapeAnnotations: z.boolean().default(true),
+            /** prometheus.io/* pod annotations; only for an image that serves /metrics (see metrics.ts). */
+            scrapeAnnotations: z.boolean().default(false),
+            /** A Prometheus Operator ServiceMonitor (needs its CRD in the cluster); same condition. */
             serviceMonitor: z.boolean().default(false),
             interval: z
                 .string()
@@ -298,6 +301,13 @@ function checkAgent(agent: AgentFields, ctx: Ctx): void {
             issue(ctx, ["sharedStorage", index], volume, "is listed twice");
         }
     });
+
+    const noMetrics = noMetricsReason(agent.image);
+    for (const option of ["scrapeAnnotations", "serviceMonitor"] as const) {
+        if (noMetrics && agent.monitoring[option]) {
+            issue(ctx, ["monitoring", option], true, noMetrics);
+        }
+    }
 
     const persistence = agent.persistence;
     if (persistence?.enabled && SINGLE_NODE_MODES.includes(persistence.accessMode) && maxPods(agent) > 1) {

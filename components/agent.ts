@@ -378,8 +378,8 @@ function topologySpread(selector: Record<string, string>): TopologySpreadConstra
 }
 
 /**
- * Agents and the registry (mesh pods of this namespace) and the monitoring namespace reach the
- * agent's port; nothing else gets in, unless the stack exposes the Service outside the cluster.
+ * Agents and the registry (mesh pods of this namespace), and the monitoring namespace when the
+ * agent is scraped, reach the agent's port; nothing else gets in, unless the stack exposes the Service outside the cluster.
  */
 function ingressRules(agent: AgentConfig, monitoringNamespace: string): NetworkPolicyIngressRule[] {
     const ports = [{ port: agent.service.port, protocol: "TCP" }];
@@ -395,8 +395,11 @@ function ingressRules(agent: AgentConfig, monitoringNamespace: string): NetworkP
             ],
             ports,
         },
-        { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": monitoringNamespace } } }], ports },
     ];
+    if (agent.monitoring.scrapeAnnotations || agent.monitoring.serviceMonitor) {
+        // Prometheus, only for an image that serves /metrics (the config refuses scraping otherwise).
+        rules.push({ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": monitoringNamespace } } }], ports });
+    }
     if (agent.service.type !== "ClusterIP") {
         // A NodePort or LoadBalancer Service is asked-for outside traffic: admit it on the agent's port only.
         rules.push({ ports });

@@ -7,7 +7,7 @@ import * as path from "path";
 import { MeshConfig } from "./config";
 import { imageVersion, labels, selectorLabels } from "./labels";
 import { claimOptions, requestedStorageAnnotations } from "./data-protection";
-import { checksum, REGISTRY_SECRET } from "./registry";
+import { checksum, PG_SERVICE, PG_SERVICE_KEY, REGISTRY_SECRET } from "./registry";
 import { REGISTRY_NAME, SQLITE_PATH } from "./registry-settings";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
 
@@ -23,6 +23,8 @@ export const BACKUP_DIR = "/backup";
 /** The SQLite claim of registry pod 0 (only one replica runs on SQLite). */
 export const SQLITE_CLAIM = `data-${REGISTRY_NAME}-0`;
 const SCRIPTS_DIR = "/scripts";
+/** Where the job reads the libpq service file (from the registry Secret): no DSN in env or argv. */
+export const PG_SERVICE_DIR = "/etc/mcp-mesh/db";
 const SCRIPT_FILES = ["backup.sh", "restore.sh", "common.sh"];
 
 export function backupPodLabels(instance: string): Record<string, string> {
@@ -86,7 +88,8 @@ export class Backup extends pulumi.ComponentResource {
                       { name: "BACKUP_SOURCE", value: pulumi.interpolate`${namespace}/${SQLITE_CLAIM}` },
                   ]
                 : [
-                      { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: REGISTRY_SECRET, key: "database-url" } } },
+                      { name: "PGSERVICEFILE", value: `${PG_SERVICE_DIR}/${PG_SERVICE_KEY}` },
+                      { name: "PGSERVICE", value: PG_SERVICE },
                       {
                           name: "BACKUP_SOURCE",
                           value: `postgres ${database.postgres.host ?? "mcp-mesh-postgres"}/${database.postgres.database}`,
@@ -103,6 +106,13 @@ export class Backup extends pulumi.ComponentResource {
             { name: "backup", mountPath: BACKUP_DIR },
             { name: "tmp", mountPath: "/tmp" },
         ];
+        if (!sqlite) {
+            volumes.push({
+                name: "database",
+                secret: { secretName: REGISTRY_SECRET, items: [{ key: PG_SERVICE_KEY, path: PG_SERVICE_KEY }], defaultMode: 0o440 },
+            });
+            mounts.push({ name: "database", mountPath: PG_SERVICE_DIR, readOnly: true });
+        }
         if (sqlite) {
             // Read-only use of registry-0's ReadWriteOnce claim: only possible on that pod's node.
             volumes.push({ name: "data", persistentVolumeClaim: { claimName: SQLITE_CLAIM, readOnly: true } });

@@ -17,9 +17,10 @@ import { backupSchema } from "./backup-config";
 import { formatIssues } from "./config-errors";
 import { agentsSchema, checkSharedStorage, sharedStorageSchema } from "./agent-config";
 import { AGENT_SECRETS_KEY, agentSecretProblems } from "./agent-secrets";
+import { noMetricsReason } from "./metrics";
 
 export const PROJECT = "mcp-mesh";
-export const REGISTRY_IMAGE = "mcpmesh/registry:3.6";
+export const REGISTRY_IMAGE = "mcpmesh/registry:3.7";
 
 /** Config keys read with getSecret; their values never reach the plain schema. */
 export const SECRET_KEYS = ["databasePassword", AGENT_SECRETS_KEY] as const;
@@ -45,6 +46,7 @@ const registrySchema = z.strictObject({
         requests: { cpu: "100m", memory: "128Mi" },
         limits: { cpu: "500m", memory: "512Mi" },
     }),
+    /** The SQLite volume of each replica (none on PostgreSQL, where the registry writes nothing locally). */
     storage: z
         .strictObject({
             size: quantity.default("1Gi"),
@@ -53,7 +55,6 @@ const registrySchema = z.strictObject({
         .prefault({}),
     logLevel: z.enum(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]).default("INFO"),
     debug: z.boolean().default(false),
-    accessLog: z.boolean().default(true),
     port: port.default(8000),
     probes: z.strictObject({ startup: probe(5, 30), liveness: probe(10, 3), readiness: probe(5, 3) }).prefault({}),
     heartbeat: z
@@ -63,7 +64,6 @@ const registrySchema = z.strictObject({
             evictionThreshold: seconds(60),
         })
         .prefault({}),
-    cors: z.strictObject({ enabled: z.boolean().default(true), allowedOrigins: z.string().min(1).default("*") }).prefault({}),
     /** `required` puts every replica on its own node; `preferred` only tries to. */
     spread: z.enum(["preferred", "required"]).default("preferred"),
     /** Replaces the generated anti-affinity entirely when set. */
@@ -71,12 +71,15 @@ const registrySchema = z.strictObject({
     tolerations: z.array(toleration).default([]),
     nodeSelector: nodeSelector.default({}),
     priorityClassName: z.string().min(1).optional(),
-    auth: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+    /** A kubernetes.io/tls Secret: mounted, MCP_MESH_TLS_MODE=auto, probes and URL speak HTTPS. */
     tls: z.strictObject({ secretName: dnsLabel.optional() }).prefault({}),
     monitoring: z
         .strictObject({
+            /** Namespace whose pods may scrape /metrics (admitted only while scraping is on). */
             namespace: dnsLabel.default("monitoring"),
-            scrapeAnnotations: z.boolean().default(true),
+            /** prometheus.io/* pod annotations; only for an image that serves /metrics (see metrics.ts). */
+            scrapeAnnotations: z.boolean().default(false),
+            /** A Prometheus Operator ServiceMonitor (needs its CRD in the cluster); same condition. */
             serviceMonitor: z.boolean().default(false),
             interval: z
                 .string()
@@ -151,6 +154,17 @@ export const meshSchema = z
                 message: `must be greater than registry.heartbeat.timeoutThreshold (${registry.heartbeat.timeoutThreshold})`,
             });
         }
+        const noMetrics = noMetricsReason(registry.image);
+        for (const option of ["scrapeAnnotations", "serviceMonitor"] as const) {
+            if (noMetrics && registry.monitoring[option]) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["registry", "monitoring", option],
+                    input: true,
+                    message: noMetrics,
+                });
+            }
+        }
         if (database.type === "postgres" && database.postgres.mode === "external" && !database.postgres.host) {
             ctx.addIssue({
                 code: "custom",
@@ -211,11 +225,24 @@ export function parseMeshConfig(raw: Record<string, unknown>, secrets: SecretPre
     if (!result.success) {
         throw new ConfigError(formatIssues(result.error.issues, plain, meshSchema));
     }
-    const problems = missingSecrets(result.data, secrets.secretKeys);
+    const problems = [...unusedSettings(result.data, plain), ...missingSecrets(result.data, secrets.secretKeys)];
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
     return result.data;
+}
+
+/** Settings that parse but would do nothing in this configuration. */
+function unusedSettings(config: MeshConfig, raw: Record<string, unknown>): string[] {
+    const registry = raw.registry;
+    const storage = registry && typeof registry === "object" ? Reflect.get(registry, "storage") : undefined;
+    if (config.database.type === "postgres" && storage !== undefined) {
+        return [
+            `registry.storage: got ${JSON.stringify(storage)}; unused with database.type=postgres (the registry then writes ` +
+                "nothing locally and gets no volume); remove it",
+        ];
+    }
+    return [];
 }
 
 function missingSecrets(config: MeshConfig, present: readonly string[]): string[] {

@@ -1,22 +1,35 @@
-// The registry's PostgreSQL DSN; the password is URL-encoded as the image requires.
-import * as pulumi from "@pulumi/pulumi";
-
+// How the registry and the backup job reach PostgreSQL without a password in a log line, an
+// environment dump or an argv: a DSN without the password (the registry logs its DSN) plus
+// PGPASSWORD from a Secret, and a libpq service file (mounted from a Secret) for pg_dump.
 export interface PostgresEndpoint {
-    host: pulumi.Input<string>;
+    host: string;
     port: number;
     database: string;
     user: string;
     sslmode: string;
 }
 
-export function postgresUrl(endpoint: PostgresEndpoint, password: pulumi.Input<string>): pulumi.Output<string> {
-    return pulumi.secret(
-        pulumi
-            .all([endpoint.host, password])
-            .apply(
-                ([host, pw]) =>
-                    `postgres://${encodeURIComponent(endpoint.user)}:${encodeURIComponent(pw)}@${host}:${endpoint.port}/` +
-                    `${encodeURIComponent(endpoint.database)}?sslmode=${endpoint.sslmode}`,
-            ),
+/** The registry's DATABASE_URL: no password (lib/pq reads it from PGPASSWORD). */
+export function postgresDsn(endpoint: PostgresEndpoint): string {
+    return (
+        `postgres://${encodeURIComponent(endpoint.user)}@${endpoint.host}:${endpoint.port}/` +
+        `${encodeURIComponent(endpoint.database)}?sslmode=${endpoint.sslmode}`
     );
+}
+
+/** The libpq service name the backup and restore scripts connect with (PGSERVICE). */
+export const PG_SERVICE = "registry";
+
+/** A libpq connection service file (pg_service.conf) holding one service, password included. */
+export function pgServiceFile(endpoint: PostgresEndpoint, password: string): string {
+    return [
+        `[${PG_SERVICE}]`,
+        `host=${endpoint.host}`,
+        `port=${endpoint.port}`,
+        `dbname=${endpoint.database}`,
+        `user=${endpoint.user}`,
+        `sslmode=${endpoint.sslmode}`,
+        `password=${password.replace(/[\r\n]/g, "")}`,
+        "",
+    ].join("\n");
 }

@@ -18,9 +18,9 @@ export const pinnedImage = z.string().superRefine((image, ctx) => {
     if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(image)) {
         ctx.addIssue({ code: "custom", message: "must be an image reference (registry/name:tag)" });
     } else if (tag === "latest") {
-        ctx.addIssue({ code: "custom", message: "must not use the mutable tag ':latest'; pin a version tag (e.g. :3.6) or a digest" });
+        ctx.addIssue({ code: "custom", message: "must not use the mutable tag ':latest'; pin a version tag (e.g. :3.7) or a digest" });
     } else if (!tag && !digest) {
-        ctx.addIssue({ code: "custom", message: "must pin a version tag (e.g. :3.6) or a digest" });
+        ctx.addIssue({ code: "custom", message: "must pin a version tag (e.g. :3.7) or a digest" });
     } else if (tag && !digest && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(tag)) {
         // The tag becomes the app.kubernetes.io/version label, which allows 63 such characters.
         ctx.addIssue({ code: "custom", message: "must have a tag of at most 63 letters, digits, '.', '_' or '-'" });

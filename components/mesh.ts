@@ -88,7 +88,7 @@ export class McpMesh extends pulumi.ComponentResource {
                 config,
                 namespace: this.namespace,
                 instance,
-                databaseUrl: postgres?.url,
+                databasePassword: postgres?.password,
                 initContainers: postgres ? [postgres.waitContainer] : [],
             },
             child,

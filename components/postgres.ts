@@ -4,7 +4,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { MeshConfig } from "./config";
-import { postgresUrl } from "./database-url";
 import { imageVersion, labels, selectorLabels } from "./labels";
 import { requestedStorageAnnotations } from "./data-protection";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
@@ -27,9 +26,12 @@ export interface PostgresArgs {
     clientLabels?: Record<string, string>[];
 }
 
+/** Where the server container reads its password (POSTGRES_PASSWORD_FILE), from the Secret. */
+const PASSWORD_DIR = "/run/secrets/postgres";
+
 export class Postgres extends pulumi.ComponentResource {
-    /** The registry's DATABASE_URL (secret). */
-    public readonly url: pulumi.Output<string>;
+    /** The registry role's password (secret): external from stack config, or generated. */
+    public readonly password: pulumi.Output<string>;
     /** Host the registry connects to. */
     public readonly host: pulumi.Output<string>;
     /** An init container that waits until the database accepts connections. */
@@ -42,14 +44,14 @@ export class Postgres extends pulumi.ComponentResource {
 
         if (pg.mode === "external") {
             this.host = pulumi.output(pg.host ?? "");
-            this.url = postgresUrl({ ...pg, host: this.host }, args.externalPassword ?? pulumi.secret(""));
+            this.password = pulumi.secret(args.externalPassword ?? pulumi.output(""));
         } else {
             const provisioned = this.provision(args, child);
             this.host = provisioned.host;
-            this.url = postgresUrl({ ...pg, host: this.host }, provisioned.password);
+            this.password = pulumi.secret(provisioned.password);
         }
         this.waitContainer = waitForPostgres(pg.image, this.host, pg.port);
-        this.registerOutputs({ host: this.host, url: this.url });
+        this.registerOutputs({ host: this.host });
     }
 
     private provision(args: PostgresArgs, child: pulumi.CustomResourceOptions) {
@@ -104,10 +106,8 @@ export class Postgres extends pulumi.ComponentResource {
                                         { name: "POSTGRES_USER", value: pg.user },
                                         { name: "POSTGRES_DB", value: pg.database },
                                         { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
-                                        {
-                                            name: "POSTGRES_PASSWORD",
-                                            valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "password" } },
-                                        },
+                                        // From a mounted file: no password in the container's environment.
+                                        { name: "POSTGRES_PASSWORD_FILE", value: `${PASSWORD_DIR}/password` },
                                     ],
                                     resources: pg.resources,
                                     securityContext: restrictedContainerSecurity(),
@@ -128,10 +128,12 @@ export class Postgres extends pulumi.ComponentResource {
                                         { name: "data", mountPath: "/var/lib/postgresql/data" },
                                         { name: "run", mountPath: "/var/run/postgresql" },
                                         { name: "tmp", mountPath: "/tmp" },
+                                        { name: "password", mountPath: PASSWORD_DIR, readOnly: true },
                                     ],
                                 },
                             ],
                             volumes: [
+                                { name: "password", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } },
                                 { name: "run", emptyDir: { sizeLimit: "16Mi" } },
                                 { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
                             ],

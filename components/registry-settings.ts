@@ -1,33 +1,35 @@
-// The registry's plain settings (the ConfigMap's env keys), per the released image's contract.
+// The registry's plain settings (the ConfigMap's env keys), per the released image's contract:
+// only variables the registry reads (see ../shared/reference/mcp-mesh-runtime.md and README.md).
 import { MeshConfig } from "./config";
+import { postgresDsn } from "./database-url";
 
 export const REGISTRY_NAME = "mcp-mesh-registry";
 export const DATA_DIR = "/data";
 export const SQLITE_PATH = `${DATA_DIR}/registry.db`;
 export const TLS_DIR = "/etc/mcp-mesh/tls";
-export const LEADER_LEASE = `${REGISTRY_NAME}-leader`;
+/** Readiness: `/health` stays 200 while the database is down; `/agents` then answers 500. */
+export const REGISTRY_READY_PATH = "/agents";
+export const REGISTRY_HEALTH_PATH = "/health";
 
-/** Leader election is on whenever more than one replica runs. */
-export function leaderElection(config: MeshConfig): boolean {
-    return config.registry.replicas > 1;
+/** The container's args: the image's CMD flags override HOST/PORT, so the port is passed here. */
+export function registryArgs(config: MeshConfig): string[] {
+    return ["--host", "0.0.0.0", "--port", String(config.registry.port)];
+}
+
+/** Host of the PostgreSQL server the registry uses (the provisioned Service, or the external host). */
+export function postgresHost(config: MeshConfig): string {
+    const pg = config.database.postgres;
+    return pg.mode === "external" ? (pg.host ?? "") : `mcp-mesh-postgres.${config.namespace}.svc.cluster.local`;
 }
 
 export function registrySettings(config: MeshConfig): Record<string, string> {
     const { registry, database } = config;
     return {
-        HOST: "0.0.0.0",
-        PORT: String(registry.port),
-        REGISTRY_NAME,
         MCP_MESH_LOG_LEVEL: registry.logLevel,
         MCP_MESH_DEBUG_MODE: String(registry.debug),
-        ACCESS_LOG: String(registry.accessLog),
         HEALTH_CHECK_INTERVAL: String(registry.heartbeat.healthCheckInterval),
         DEFAULT_TIMEOUT_THRESHOLD: String(registry.heartbeat.timeoutThreshold),
         DEFAULT_EVICTION_THRESHOLD: String(registry.heartbeat.evictionThreshold),
-        ENABLE_CORS: String(registry.cors.enabled),
-        ALLOWED_ORIGINS: registry.cors.allowedOrigins,
-        ENABLE_METRICS: "true",
-        ENABLE_PROMETHEUS: "true",
         ...(database.type === "sqlite"
             ? {
                   DATABASE_URL: SQLITE_PATH,
@@ -36,13 +38,14 @@ export function registrySettings(config: MeshConfig): Record<string, string> {
                   DB_BUSY_TIMEOUT: "5000",
               }
             : {
+                  // No password here (the registry logs this DSN): it reads PGPASSWORD from the Secret.
+                  DATABASE_URL: postgresDsn({ ...database.postgres, host: postgresHost(config) }),
                   DB_MAX_OPEN_CONNECTIONS: "25",
                   DB_MAX_IDLE_CONNECTIONS: "5",
                   DB_CONN_MAX_LIFETIME: "300",
               }),
-        ...(leaderElection(config)
-            ? { MCP_MESH_LEADER_ELECTION: "true", MCP_MESH_LEADER_ELECTION_LEASE: LEADER_LEASE }
-            : { MCP_MESH_LEADER_ELECTION: "false" }),
-        ...(registry.tls.secretName ? { MCP_MESH_TLS_CERT: `${TLS_DIR}/tls.crt`, MCP_MESH_TLS_KEY: `${TLS_DIR}/tls.key` } : {}),
+        ...(registry.tls.secretName
+            ? { MCP_MESH_TLS_MODE: "auto", MCP_MESH_TLS_CERT: `${TLS_DIR}/tls.crt`, MCP_MESH_TLS_KEY: `${TLS_DIR}/tls.key` }
+            : {}),
     };
 }

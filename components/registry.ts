@@ -1,13 +1,23 @@
-// The MCP Mesh registry: StatefulSet with per-replica storage, Services, RBAC for
-// leader-election leases, settings ConfigMap, generated Secret, PDB, NetworkPolicy.
+// The MCP Mesh registry: StatefulSet (a per-replica SQLite volume; none on PostgreSQL),
+// Services, settings ConfigMap, Secret for credentials, PDB, NetworkPolicy. Registry 3.x has
+// no leader election: every replica is active and shares PostgreSQL, so no RBAC, no API token.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { createHash } from "crypto";
 import { MeshConfig } from "./config";
 import { imageVersion, labels, PART_OF, selectorLabels } from "./labels";
 import { requestedStorageAnnotations } from "./data-protection";
-import { DATA_DIR, leaderElection, REGISTRY_NAME, registrySettings, TLS_DIR } from "./registry-settings";
+import { PG_SERVICE, pgServiceFile } from "./database-url";
+import {
+    DATA_DIR,
+    postgresHost,
+    REGISTRY_HEALTH_PATH,
+    REGISTRY_NAME,
+    REGISTRY_READY_PATH,
+    registryArgs,
+    registrySettings,
+    TLS_DIR,
+} from "./registry-settings";
 import { secretChecksum } from "./secret-checksum";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
 
@@ -20,6 +30,10 @@ type Probe = k8s.types.input.core.v1.Probe;
 
 export const REGISTRY_CONFIGMAP = "mcp-registry-config";
 export const REGISTRY_SECRET = "mcp-registry-secret";
+/** Registry Secret keys on PostgreSQL: the role's password (PGPASSWORD), and a libpq service file for the backup job. */
+export const DATABASE_PASSWORD_KEY = "database-password";
+export const PG_SERVICE_KEY = "pg_service.conf";
+export { PG_SERVICE };
 export const REGISTRY_HEADLESS = `${REGISTRY_NAME}-headless`;
 const METRICS_LABEL = "mcp-mesh.io/metrics";
 
@@ -30,8 +44,12 @@ export interface RegistryArgs {
     namespace: pulumi.Input<string>;
     /** Value of app.kubernetes.io/instance; McpMesh passes the stack name. */
     instance: string;
-    /** PostgreSQL DSN (secret) when database.type=postgres; stored in the registry Secret. Default: none (SQLite). */
-    databaseUrl?: pulumi.Output<string>;
+    /**
+     * Password of the PostgreSQL role (secret) when database.type=postgres; stored in the registry
+     * Secret, read as PGPASSWORD (the DSN in the ConfigMap has none) and, inside a libpq service
+     * file (`pg_service.conf`), by the backup job. Default: none (SQLite).
+     */
+    databasePassword?: pulumi.Output<string>;
     /** Containers that must complete before the registry starts (e.g. wait for PostgreSQL). Default: none. */
     initContainers?: Container[];
 }
@@ -54,46 +72,21 @@ export class Registry extends pulumi.ComponentResource {
         const selector = selectorLabels({ name: REGISTRY_NAME, instance });
         const meta = (objectName: string) => ({ name: objectName, namespace, labels: commonLabels });
 
+        // No API access: registry 3.x does no leader election (all replicas are active).
         const serviceAccount = new k8s.core.v1.ServiceAccount(
             REGISTRY_NAME,
-            { metadata: meta(REGISTRY_NAME), automountServiceAccountToken: leaderElection(config) },
+            { metadata: meta(REGISTRY_NAME), automountServiceAccountToken: false },
             child,
         );
-        if (leaderElection(config)) {
-            const role = new k8s.rbac.v1.Role(
-                `${REGISTRY_NAME}-leader-election`,
-                {
-                    metadata: meta(`${REGISTRY_NAME}-leader-election`),
-                    rules: [
-                        {
-                            apiGroups: ["coordination.k8s.io"],
-                            resources: ["leases"],
-                            verbs: ["get", "list", "watch", "create", "update", "patch"],
-                        },
-                    ],
-                },
-                child,
-            );
-            new k8s.rbac.v1.RoleBinding(
-                `${REGISTRY_NAME}-leader-election`,
-                {
-                    metadata: meta(`${REGISTRY_NAME}-leader-election`),
-                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-                    subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace }],
-                },
-                child,
-            );
-        }
 
         const settings = registrySettings(config);
         const configMap = new k8s.core.v1.ConfigMap(REGISTRY_CONFIGMAP, { metadata: meta(REGISTRY_CONFIGMAP), data: settings }, child);
 
         const secretData: Record<string, pulumi.Output<string>> = {};
-        if (registry.auth.enabled) {
-            secretData["auth-token"] = new random.RandomPassword("registry-auth-token", { length: 48, special: false }, child).result;
-        }
-        if (args.databaseUrl) {
-            secretData["database-url"] = pulumi.secret(args.databaseUrl);
+        if (args.databasePassword) {
+            const endpoint = { ...config.database.postgres, host: postgresHost(config) };
+            secretData[DATABASE_PASSWORD_KEY] = pulumi.secret(args.databasePassword);
+            secretData[PG_SERVICE_KEY] = pulumi.secret(args.databasePassword.apply((password) => pgServiceFile(endpoint, password)));
         }
         const secret =
             Object.keys(secretData).length > 0
@@ -103,10 +96,7 @@ export class Registry extends pulumi.ComponentResource {
                       child,
                   )
                 : undefined;
-        const secretEnv: EnvVar[] = [
-            ...(args.databaseUrl ? [secretKeyEnv("DATABASE_URL", "database-url")] : []),
-            ...(registry.auth.enabled ? [secretKeyEnv("MCP_MESH_AUTH_TOKEN", "auth-token")] : []),
-        ];
+        const secretEnv: EnvVar[] = [...(args.databasePassword ? [secretKeyEnv("PGPASSWORD", DATABASE_PASSWORD_KEY)] : [])];
 
         const headless = new k8s.core.v1.Service(
             REGISTRY_HEADLESS,
@@ -125,7 +115,10 @@ export class Registry extends pulumi.ComponentResource {
             REGISTRY_NAME,
             {
                 // The headless Service selects the same pods: scrape through this one only.
-                metadata: { ...meta(REGISTRY_NAME), labels: { ...commonLabels, [METRICS_LABEL]: "true" } },
+                metadata: {
+                    ...meta(REGISTRY_NAME),
+                    labels: registry.monitoring.serviceMonitor ? { ...commonLabels, [METRICS_LABEL]: "true" } : commonLabels,
+                },
                 spec: {
                     type: "ClusterIP",
                     selector,
@@ -136,15 +129,16 @@ export class Registry extends pulumi.ComponentResource {
         );
 
         const scheme = registry.tls.secretName ? "HTTPS" : "HTTP";
+        // Only for a version that serves /metrics: the config refuses both options otherwise.
+        const scraped = registry.monitoring.scrapeAnnotations || registry.monitoring.serviceMonitor;
         const httpProbe = (path: string, probe: MeshConfig["registry"]["probes"]["liveness"]): Probe => ({
             httpGet: { path, port: "http", scheme },
             ...probe,
         });
+        // On PostgreSQL the registry writes nothing locally: only SQLite gets a per-replica volume.
+        const sqlite = config.database.type === "sqlite";
         const volumes: Volume[] = [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }];
-        const mounts: VolumeMount[] = [
-            { name: "data", mountPath: DATA_DIR },
-            { name: "tmp", mountPath: "/tmp" },
-        ];
+        const mounts: VolumeMount[] = [...(sqlite ? [{ name: "data", mountPath: DATA_DIR }] : []), { name: "tmp", mountPath: "/tmp" }];
         if (registry.tls.secretName) {
             volumes.push({ name: "tls", secret: { secretName: registry.tls.secretName, defaultMode: 0o440 } });
             mounts.push({ name: "tls", mountPath: TLS_DIR, readOnly: true });
@@ -165,12 +159,14 @@ export class Registry extends pulumi.ComponentResource {
                     ...meta(REGISTRY_NAME),
                     labels: workloadLabels,
                     // volumeClaimTemplates are immutable and ignored below: this shows a storage edit in preview.
-                    annotations: requestedStorageAnnotations(registry.storage),
+                    ...(sqlite ? { annotations: requestedStorageAnnotations(registry.storage) } : {}),
                 },
                 spec: {
                     serviceName: headless.metadata.name,
                     replicas: registry.replicas,
-                    podManagementPolicy: "Parallel",
+                    // One replica at a time: replicas started at once on a fresh PostgreSQL race to
+                    // create the schema and all but one exit. Immutable: decided before any stack exists.
+                    podManagementPolicy: "OrderedReady",
                     updateStrategy: { type: "RollingUpdate" },
                     persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
                     selector: { matchLabels: selector },
@@ -178,7 +174,7 @@ export class Registry extends pulumi.ComponentResource {
                         metadata: { labels: workloadLabels, annotations: podAnnotations },
                         spec: {
                             serviceAccountName: serviceAccount.metadata.name,
-                            automountServiceAccountToken: leaderElection(config),
+                            automountServiceAccountToken: false,
                             securityContext: restrictedPodSecurity(),
                             enableServiceLinks: false,
                             terminationGracePeriodSeconds: 30,
@@ -200,36 +196,39 @@ export class Registry extends pulumi.ComponentResource {
                                     name: "registry",
                                     image: registry.image,
                                     imagePullPolicy: registry.imagePullPolicy,
+                                    // The image's CMD (--host 0.0.0.0 --port 8000) overrides PORT: pass the port here.
+                                    args: registryArgs(config),
                                     ports: [{ name: "http", containerPort: registry.port, protocol: "TCP" }],
                                     envFrom: [{ configMapRef: { name: configMap.metadata.name } }],
-                                    env: [
-                                        fieldEnv("POD_NAME", "metadata.name"),
-                                        fieldEnv("POD_NAMESPACE", "metadata.namespace"),
-                                        fieldEnv("POD_IP", "status.podIP"),
-                                        fieldEnv("REGISTRY_INSTANCE_ID", "metadata.name"),
-                                        ...secretEnv,
-                                    ],
+                                    ...(secretEnv.length > 0 ? { env: secretEnv } : {}),
                                     resources: registry.resources,
                                     securityContext: restrictedContainerSecurity(),
-                                    startupProbe: httpProbe("/health", registry.probes.startup),
-                                    livenessProbe: httpProbe("/health", registry.probes.liveness),
-                                    readinessProbe: httpProbe("/health", registry.probes.readiness),
+                                    startupProbe: httpProbe(REGISTRY_HEALTH_PATH, registry.probes.startup),
+                                    livenessProbe: httpProbe(REGISTRY_HEALTH_PATH, registry.probes.liveness),
+                                    // Not ready while the database cannot serve (/health would still say 200).
+                                    readinessProbe: httpProbe(REGISTRY_READY_PATH, registry.probes.readiness),
                                     volumeMounts: mounts,
                                 },
                             ],
                             volumes,
                         },
                     },
-                    volumeClaimTemplates: [
-                        {
-                            metadata: { name: "data", labels: selector },
-                            spec: {
-                                accessModes: ["ReadWriteOnce"],
-                                ...(registry.storage.storageClass ? { storageClassName: registry.storage.storageClass } : {}),
-                                resources: { requests: { storage: registry.storage.size } },
-                            },
-                        },
-                    ],
+                    // Immutable, like podManagementPolicy: a later switch of database type replaces
+                    // the StatefulSet (README: "Switching the database type").
+                    ...(sqlite
+                        ? {
+                              volumeClaimTemplates: [
+                                  {
+                                      metadata: { name: "data", labels: selector },
+                                      spec: {
+                                          accessModes: ["ReadWriteOnce"],
+                                          ...(registry.storage.storageClass ? { storageClassName: registry.storage.storageClass } : {}),
+                                          resources: { requests: { storage: registry.storage.size } },
+                                      },
+                                  },
+                              ],
+                          }
+                        : {}),
                 },
             },
             { ...child, dependsOn: secret ? [secret] : [], ignoreChanges: ["spec.volumeClaimTemplates"] },
@@ -265,17 +264,21 @@ export class Registry extends pulumi.ComponentResource {
                             ],
                             ports: [{ port: registry.port, protocol: "TCP" }],
                         },
-                        {
-                            // Prometheus scrapes /metrics on the HTTP port.
-                            from: [
-                                {
-                                    namespaceSelector: {
-                                        matchLabels: { "kubernetes.io/metadata.name": registry.monitoring.namespace },
-                                    },
-                                },
-                            ],
-                            ports: [{ port: registry.port, protocol: "TCP" }],
-                        },
+                        ...(scraped
+                            ? [
+                                  {
+                                      // Prometheus scrapes /metrics on the HTTP port.
+                                      from: [
+                                          {
+                                              namespaceSelector: {
+                                                  matchLabels: { "kubernetes.io/metadata.name": registry.monitoring.namespace },
+                                              },
+                                          },
+                                      ],
+                                      ports: [{ port: registry.port, protocol: "TCP" }],
+                                  },
+                              ]
+                            : []),
                     ],
                 },
             },
@@ -305,10 +308,6 @@ export class Registry extends pulumi.ComponentResource {
         this.url = pulumi.interpolate`${scheme.toLowerCase()}://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${registry.port}`;
         this.registerOutputs({ serviceName: this.serviceName, url: this.url });
     }
-}
-
-function fieldEnv(name: string, fieldPath: string): EnvVar {
-    return { name, valueFrom: { fieldRef: { fieldPath } } };
 }
 
 function secretKeyEnv(name: string, key: string): EnvVar {

@@ -118,7 +118,9 @@ export function credentialViolations(object: KubeObject): string[] {
     const pod = podTemplate(object)?.spec;
     for (const container of pod ? containersOf(pod) : []) {
         for (const env of container.env ?? []) {
-            if (env.value !== undefined && (CREDENTIAL_NAME.test(env.name) || CREDENTIAL_VALUE.test(env.value))) {
+            // `<NAME>_FILE: /path` names a mounted file, the way to keep the credential out of env.
+            const fileReference = env.name.endsWith("_FILE") && env.value?.startsWith("/") === true;
+            if (env.value !== undefined && !fileReference && (CREDENTIAL_NAME.test(env.name) || CREDENTIAL_VALUE.test(env.value))) {
                 problems.push(`${label(object, container)} env ${env.name} holds a credential in plain text; use a secretKeyRef`);
             }
         }

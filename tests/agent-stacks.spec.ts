@@ -34,7 +34,7 @@ describe("stack agents", () => {
         assert.deepEqual(annotationJson(deployment, "mcp-mesh.io/capabilities"), [{ name: "greeting", version: "1.0.0" }]);
         assert.ok(find(objects, "ConfigMap", "hello-world-code").data);
         assert.ok(find(objects, "PodDisruptionBudget", "hello-world"));
-        assert.equal(podTemplate(deployment)?.spec.containers[0].image, "mcpmesh/python-runtime:3.6");
+        assert.equal(podTemplate(deployment)?.spec.containers[0].image, "mcpmesh/python-runtime:3.7");
         assert.equal(ofKind(objects, "MCPAgent").length, 0);
     });
 
@@ -58,7 +58,8 @@ describe("stack agents", () => {
             requests: { cpu: "500m", memory: "1Gi" },
             limits: { cpu: "2", memory: "4Gi" },
         });
-        assert.ok(find(objects, "ServiceMonitor", "data-processor"));
+        // Neither the registry nor the runtime serves /metrics: nothing for the Prometheus Operator.
+        assert.equal(objects.filter((o) => o.kind === "ServiceMonitor").length, 0);
     });
 
     it("prod hands one agent to the controller: report-generator as an MCPAgent, with no Deployment", () => {

@@ -4,11 +4,14 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { createAgents } from "../components/agents";
-import { parseMeshConfig } from "../components/config";
+import { ConfigError, parseMeshConfig } from "../components/config";
 import { crdValidator, openApiSchema, prunedFields } from "./support/crd-schema";
 import { ContainerView, podTemplate } from "./support/pods";
 import { K8sObject, Rendered, renderStack, toYamlStream } from "./support/render";
 import { configFrom, find, ofKind, PROJECT_DIR, renderConfig } from "./support/stacks";
+
+/** A release newer than the last one known to serve no /metrics (components/metrics.ts). */
+const METRICS_RUNTIME = "mcpmesh/python-runtime:3.9.0";
 
 const HELLO = "agents/hello_world.py";
 const hello = (fields: Record<string, unknown> = {}) => ({ name: "hello-world", code: HELLO, ...fields });
@@ -161,7 +164,7 @@ describe("Agent component, mode deployment", () => {
         });
     });
 
-    it("admits agents, the registry and the monitoring namespace on its port, nothing else", () => {
+    it("admits agents and the registry on its port, nothing else", () => {
         const policy = find(objects, "NetworkPolicy", "hello-world").spec as Record<string, unknown>;
         assert.deepEqual(policy.policyTypes, ["Ingress"]);
         assert.deepEqual(policy.ingress, [
@@ -176,17 +179,15 @@ describe("Agent component, mode deployment", () => {
                 ],
                 ports: [{ port: 8080, protocol: "TCP" }],
             },
-            {
-                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
-                ports: [{ port: 8080, protocol: "TCP" }],
-            },
         ]);
     });
 
-    it("annotates its pods for Prometheus, and describes its capabilities on the Deployment", async () => {
+    it("does not annotate its pods for Prometheus (the runtime serves no /metrics), and describes its capabilities", async () => {
         const annotations = podTemplate(find(objects, "Deployment", "hello-world"))?.metadata.annotations ?? {};
-        assert.equal(annotations["prometheus.io/scrape"], "true");
-        assert.equal(annotations["prometheus.io/port"], "8080");
+        assert.deepEqual(
+            Object.keys(annotations).filter((key) => key.startsWith("prometheus.io/")),
+            [],
+        );
         const withCapability = await objectsOf(withAgents(hello({ capabilities: [{ name: "greeting", version: "1.0.0" }] })));
         assert.equal(
             find(withCapability, "Deployment", "hello-world").metadata.annotations?.["mcp-mesh.io/capabilities"],
@@ -332,16 +333,35 @@ describe("Agent component: storage, service and monitoring options", () => {
         assert.deepEqual(ingress[ingress.length - 1], { ports: [{ port: 9090, protocol: "TCP" }] });
     });
 
-    it("admits the stack's monitoring namespace, and creates a ServiceMonitor only when asked", async () => {
+    it("refuses scrape settings for a runtime version that serves no /metrics", async () => {
+        for (const option of ["scrapeAnnotations", "serviceMonitor"]) {
+            await assert.rejects(objectsOf(withAgents(hello({ monitoring: { [option]: true } }))), (error: unknown) => {
+                assert.ok(error instanceof ConfigError);
+                assert.ok(
+                    error.problems.some(
+                        (line) => line.startsWith(`agents[0].monitoring.${option}: got true;`) && line.includes("serves no /metrics"),
+                    ),
+                    error.problems.join("\n"),
+                );
+                return true;
+            });
+        }
+    });
+
+    it("admits the stack's monitoring namespace, and creates a ServiceMonitor only when asked, for a version that may serve /metrics", async () => {
         const plain = await objectsOf({ registry: { monitoring: { namespace: "observability" } }, ...withAgents(hello()) });
         assert.equal(ofKind(plain, "ServiceMonitor").filter((m) => m.metadata.name === "hello-world").length, 0);
-        const ingress = (find(plain, "NetworkPolicy", "hello-world").spec as { ingress: { from: { namespaceSelector?: unknown }[] }[] })
-            .ingress;
-        assert.deepEqual(ingress[1].from[0].namespaceSelector, { matchLabels: { "kubernetes.io/metadata.name": "observability" } });
-        const monitored = await objectsOf(withAgents(hello({ monitoring: { serviceMonitor: true, scrapeAnnotations: false } })));
+        assert.equal((find(plain, "NetworkPolicy", "hello-world").spec as { ingress: unknown[] }).ingress.length, 1);
+        const monitored = await objectsOf({
+            registry: { monitoring: { namespace: "observability" } },
+            ...withAgents(hello({ image: METRICS_RUNTIME, monitoring: { serviceMonitor: true } })),
+        });
         const monitor = find(monitored, "ServiceMonitor", "hello-world");
         assert.deepEqual((monitor.spec as { endpoints: unknown }).endpoints, [{ port: "http", path: "/metrics", interval: "30s" }]);
         assert.equal(podTemplate(find(monitored, "Deployment", "hello-world"))?.metadata.annotations?.["prometheus.io/scrape"], undefined);
+        const ingress = (find(monitored, "NetworkPolicy", "hello-world").spec as { ingress: { from: { namespaceSelector?: unknown }[] }[] })
+            .ingress;
+        assert.deepEqual(ingress[1].from[0].namespaceSelector, { matchLabels: { "kubernetes.io/metadata.name": "observability" } });
     });
 
     it("mounts an existing scriptConfigMap instead of packing code", async () => {
@@ -481,7 +501,6 @@ describe("Agent component, mode customResource", () => {
         persistence: { size: "2Gi", accessMode: "ReadWriteMany" },
         service: { annotations: { team: "reports" } },
         tolerations: [{ key: "dedicated", operator: "Exists" }],
-        monitoring: { serviceMonitor: true },
     };
 
     before(async () => {
@@ -504,14 +523,14 @@ describe("Agent component, mode customResource", () => {
         assert.equal(spec.scriptConfigMap, "reporter-code");
         assert.equal(spec.script, "hello_world.py");
         assert.equal(spec.replicas, 3);
-        assert.equal(spec.image, "mcpmesh/python-runtime:3.6");
+        assert.equal(spec.image, "mcpmesh/python-runtime:3.7");
         assert.equal(spec.registryURL, rendered.outputs.registryUrl);
         assert.deepEqual(spec.capabilities, reporter.capabilities);
         assert.deepEqual(spec.dependencies, [{ name: "data_transformation", version: ">=2.0.0", optional: false }]);
         assert.deepEqual(spec.http, { enabled: true, port: 8080 });
         assert.deepEqual(spec.service, { enabled: true, type: "ClusterIP", port: 8080, annotations: { team: "reports" } });
         assert.deepEqual(spec.persistence, { enabled: true, size: "2Gi", accessMode: "ReadWriteMany" });
-        assert.deepEqual(spec.monitoring, { enabled: true, serviceMonitor: true });
+        assert.deepEqual(spec.monitoring, { enabled: false, serviceMonitor: false });
         assert.deepEqual(spec.tolerations, reporter.tolerations);
         assert.deepEqual(spec.resources, { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } });
         const env = spec.env as { name: string; value?: string }[];

@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { createScriptBinDir, discoverPostgresTools, discoverScriptTools, discoverSqliteTools, requireTools } from "./support/db-tools";
 import { envWithoutDatabaseSettings, PostgresServer } from "./support/postgres-server";
+import { PG_SERVICE, pgServiceFile } from "../components/database-url";
 
 const SCRIPTS_DIR = path.resolve(__dirname, "..", "components", "scripts");
 const BACKUP_SH = path.join(SCRIPTS_DIR, "backup.sh");
@@ -734,6 +735,25 @@ describe("backup.sh and restore.sh with PostgreSQL", function () {
         assert.ok(nextId > lastIdInBackup, "the id sequence is restored too");
     });
 
+    it("backs up and restores through a libpq service file, the CronJob's way: no credential in env or argv", function () {
+        pg().createDatabase("viaservice");
+        const serviceFile = path.join(newDir("service"), "pg_service.conf");
+        const endpoint = { host: pg().host, port: pg().port, database: "fixture", user: pg().appUser, sslmode: "disable" };
+        fs.writeFileSync(serviceFile, pgServiceFile(endpoint, pg().appPassword));
+        const backupDir = newDir("backups");
+        const viaService = { PGSERVICEFILE: serviceFile, PGSERVICE: PG_SERVICE };
+        const run = runScript(BACKUP_SH, [], env({ BACKUP_DIR: backupDir, ...viaService }));
+        assertExit(run, 0);
+        const backup = onlyBackup(backupDir);
+        assert.equal(assertWellFormedBackup(backup, "postgres", "registry.dump").source, "service registry");
+        assert.ok(!`${run.stdout}${run.stderr}`.includes(pg().appPassword), "the password must not be printed");
+
+        fs.writeFileSync(serviceFile, pgServiceFile({ ...endpoint, database: "viaservice" }, pg().appPassword));
+        const restore = runScript(RESTORE_SH, [backup], env(viaService));
+        assertExit(restore, 0);
+        assertSameRows(lines(asApp("viaservice", `${AGENT_ROWS} ORDER BY id`)), fixtureRows, "restored agents");
+    });
+
     it("refuses to restore into a database with tables unless --force is given", function () {
         pg().createDatabase("occupied");
         asApp("occupied", "CREATE TABLE agents (id int PRIMARY KEY, note text); INSERT INTO agents VALUES (1, 'keep me')");
@@ -767,7 +787,7 @@ describe("backup.sh and restore.sh with PostgreSQL", function () {
         const cases: Array<[Record<string, string>, number, RegExp]> = [
             [{ ...pg().clientEnv("fixture"), PGPASSWORD: "wrong" }, 1, /password authentication failed/],
             [pg().clientEnv("empty"), 1, /lists no TABLE entries/],
-            [{ ...pg().clientEnv("fixture"), PGDATABASE: "" }, 2, /needs DATABASE_URL or PGDATABASE/],
+            [{ ...pg().clientEnv("fixture"), PGDATABASE: "" }, 2, /needs PGSERVICE \(with PGSERVICEFILE\), DATABASE_URL or PGDATABASE/],
         ];
         for (const [settings, status, message] of cases) {
             const run = runScript(BACKUP_SH, [], env({ BACKUP_DIR: backupDir, ...settings }));

@@ -58,7 +58,7 @@ describe("Backup component", () => {
         assert.equal(pod?.containers[0].volumeMounts?.find((m) => m.name === "data")?.readOnly, true);
     });
 
-    it("PostgreSQL: dumps through the registry's DSN Secret, from a pod the database admits", async () => {
+    it("PostgreSQL: dumps through a service file from the registry's Secret, from a pod the database admits", async () => {
         const rendered = await renderConfig(POSTGRES);
         const { pod } = cronJob(rendered);
         assert.equal(pod?.affinity, undefined);
@@ -66,8 +66,20 @@ describe("Backup component", () => {
             pod?.volumes?.some((v) => v.name === "data"),
             false,
         );
-        const url = pod?.containers[0].env?.find((e) => e.name === "DATABASE_URL");
-        assert.deepEqual(url?.valueFrom?.secretKeyRef, { name: "mcp-registry-secret", key: "database-url" });
+        // The DSN and its password come from a mounted libpq service file: nothing in env or argv.
+        const container = pod?.containers[0];
+        const vars = new Map((container?.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
+        assert.equal(vars.get("DATABASE_URL"), undefined);
+        assert.equal(vars.get("PGPASSWORD"), undefined);
+        assert.equal(vars.get("PGSERVICEFILE"), "/etc/mcp-mesh/db/pg_service.conf");
+        assert.equal(vars.get("PGSERVICE"), "registry");
+        assert.deepEqual(pod?.volumes?.find((v) => v.name === "database")?.secret, {
+            secretName: "mcp-registry-secret",
+            items: [{ key: "pg_service.conf", path: "pg_service.conf" }],
+            defaultMode: 0o440,
+        });
+        assert.ok(container?.volumeMounts?.some((m) => m.name === "database" && m.mountPath === "/etc/mcp-mesh/db" && m.readOnly));
+        assert.deepEqual(container?.command, ["sh", "/scripts/backup.sh"]);
         assert.equal(pod?.containers[0].image, "postgres:17.2");
         const policy = find(rendered.objects, "NetworkPolicy", "mcp-mesh-postgres").spec as {
             ingress: { from: { podSelector: { matchLabels: Record<string, string> } }[] }[];

@@ -45,7 +45,7 @@ describe("minimal diffs for typical edits (prod)", () => {
     });
 
     it("an image tag edit changes only the registry workload", async () => {
-        assert.deepEqual(await diff((c) => (c.registry.image = "mcpmesh/registry:3.6.1")), {
+        assert.deepEqual(await diff((c) => (c.registry.image = "mcpmesh/registry:3.7.1")), {
             added: [],
             removed: [],
             changed: {
@@ -100,16 +100,10 @@ describe("minimal diffs for typical edits (prod)", () => {
         });
     });
 
-    it("a storage-size edit touches only the annotation (claims are ignored by Pulumi)", async () => {
-        assert.deepEqual(await diff((c) => ((c.registry.storage as Record<string, unknown>).size = "20Gi")), {
-            added: [],
-            removed: [],
-            changed: {
-                "StatefulSet/mcp-mesh-registry": [
-                    "metadata.annotations.mcp-mesh.io/requested-storage",
-                    "spec.volumeClaimTemplates[0].spec.resources.requests.storage",
-                ],
-            },
-        });
+    it("a registry storage-size edit on PostgreSQL is refused: no claim exists to resize", async () => {
+        await assert.rejects(
+            diff((c) => (c.registry.storage = { size: "20Gi" })),
+            /registry\.storage: got/,
+        );
     });
 });

@@ -3,6 +3,10 @@ import { strict as assert } from "assert";
 import { K8sObject } from "./support/render";
 import { podTemplate } from "./support/pods";
 import { find, ofKind, renderConfig } from "./support/stacks";
+import { ConfigError } from "../components/config";
+
+/** A release newer than the last one known to serve no /metrics (components/metrics.ts). */
+const METRICS_IMAGE = "mcpmesh/registry:3.9.0";
 
 const POSTGRES = { database: { type: "postgres", postgres: { mode: "provision" } } };
 
@@ -16,67 +20,123 @@ function env(objects: K8sObject[]): Map<string, unknown> {
 }
 
 describe("Registry component", () => {
-    it("single SQLite replica: no PDB, no leader election, no API token mounted", async () => {
+    it("single SQLite replica: no PDB, no API token mounted, its own data volume", async () => {
         const objects = await registryObjects({});
         assert.equal(ofKind(objects, "PodDisruptionBudget").length, 0);
         const settings = find(objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>;
-        assert.equal(settings.MCP_MESH_LEADER_ELECTION, "false");
         assert.equal(settings.DATABASE_URL, "/data/registry.db");
         assert.equal(settings.DB_JOURNAL_MODE, "WAL");
-        const pod = podTemplate(find(objects, "StatefulSet", "mcp-mesh-registry"))?.spec as unknown as Record<string, unknown>;
-        assert.equal(pod.automountServiceAccountToken, false);
+        const statefulSet = find(objects, "StatefulSet", "mcp-mesh-registry");
+        const pod = podTemplate(statefulSet)?.spec;
+        assert.equal((pod as unknown as Record<string, unknown>).automountServiceAccountToken, false);
+        assert.deepEqual(
+            pod?.containers[0].volumeMounts?.map((m) => m.mountPath),
+            ["/data", "/tmp"],
+        );
+        const claims = (statefulSet.spec as { volumeClaimTemplates?: { metadata: { name: string } }[] }).volumeClaimTemplates;
+        assert.deepEqual(
+            claims?.map((c) => c.metadata.name),
+            ["data"],
+        );
         assert.equal(ofKind(objects, "Secret").length, 0, "no credentials to hold");
-        assert.equal(ofKind(objects, "Role").length, 0, "no leases to take");
     });
 
-    it("several replicas: leader election on, leases-only Role, token mounted, PDB", async () => {
+    it("several replicas: all active on PostgreSQL, started one at a time, no RBAC, no token, no claims, a PDB", async () => {
         const objects = await registryObjects({ ...POSTGRES, registry: { replicas: 3 } });
         const settings = find(objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>;
-        assert.equal(settings.MCP_MESH_LEADER_ELECTION, "true");
-        assert.equal(settings.MCP_MESH_LEADER_ELECTION_LEASE, "mcp-mesh-registry-leader");
-        const role = find(objects, "Role", "mcp-mesh-registry-leader-election") as unknown as { rules: Record<string, string[]>[] };
-        assert.deepEqual(role.rules, [
-            { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "list", "watch", "create", "update", "patch"] },
-        ]);
-        assert.equal(ofKind(objects, "ClusterRole").length, 0);
+        assert.deepEqual(
+            Object.keys(settings).filter((key) => key.includes("LEADER")),
+            [],
+        );
+        for (const kind of ["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"]) {
+            assert.equal(ofKind(objects, kind).length, 0, kind);
+        }
         const pdb = find(objects, "PodDisruptionBudget", "mcp-mesh-registry").spec as Record<string, unknown>;
         assert.equal(pdb.maxUnavailable, 1);
-        const pod = podTemplate(find(objects, "StatefulSet", "mcp-mesh-registry"))?.spec as unknown as Record<string, unknown>;
-        assert.equal(pod.automountServiceAccountToken, true);
+        const statefulSet = find(objects, "StatefulSet", "mcp-mesh-registry");
+        const spec = statefulSet.spec as { podManagementPolicy: string; volumeClaimTemplates?: unknown[] };
+        assert.equal(spec.podManagementPolicy, "OrderedReady");
+        assert.equal(spec.volumeClaimTemplates, undefined, "on PostgreSQL the registry writes nothing locally");
+        assert.equal(statefulSet.metadata.annotations?.["mcp-mesh.io/requested-storage"], undefined);
+        const pod = podTemplate(statefulSet)?.spec;
+        assert.equal((pod as unknown as Record<string, unknown>).automountServiceAccountToken, false);
+        assert.deepEqual(
+            pod?.containers[0].volumeMounts?.map((m) => m.mountPath),
+            ["/tmp"],
+        );
+        assert.equal(find(objects, "ServiceAccount", "mcp-mesh-registry").automountServiceAccountToken, false);
     });
 
-    it("takes its pod identity from the downward API", async () => {
-        const vars = env(await registryObjects({}));
-        assert.deepEqual(vars.get("POD_NAME"), { fieldRef: { fieldPath: "metadata.name" } });
-        assert.deepEqual(vars.get("REGISTRY_INSTANCE_ID"), { fieldRef: { fieldPath: "metadata.name" } });
-        assert.deepEqual(vars.get("POD_NAMESPACE"), { fieldRef: { fieldPath: "metadata.namespace" } });
+    it("sets only variables the registry reads, and passes its port as args (the image's CMD overrides PORT)", async () => {
+        const objects = await registryObjects({ registry: { port: 9100 } });
+        const settings = find(objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>;
+        for (const unread of ["HOST", "PORT", "ACCESS_LOG", "ENABLE_CORS", "ALLOWED_ORIGINS", "REGISTRY_NAME", "ENABLE_METRICS"]) {
+            assert.equal(settings[unread], undefined, unread);
+        }
+        const container = podTemplate(find(objects, "StatefulSet", "mcp-mesh-registry"))?.spec.containers[0];
+        assert.deepEqual(container?.args, ["--host", "0.0.0.0", "--port", "9100"]);
+        assert.deepEqual(container?.ports, [{ name: "http", containerPort: 9100, protocol: "TCP" }]);
+        assert.equal(container?.env, undefined, "no POD_* or REGISTRY_INSTANCE_ID: the registry reads none");
     });
 
-    it("on PostgreSQL reads DATABASE_URL from its Secret and waits for the database first", async () => {
+    it("refuses the settings the registry never read (CORS, access log)", async () => {
+        await assert.rejects(registryObjects({ registry: { cors: { enabled: false }, accessLog: false } }), (error: unknown) => {
+            assert.ok(error instanceof ConfigError);
+            assert.ok(error.problems.some((line) => line.startsWith("registry.cors: unknown key")));
+            assert.ok(error.problems.some((line) => line.startsWith("registry.accessLog: unknown key")));
+            return true;
+        });
+    });
+
+    it("is ready only while it can serve: readiness asks /agents (/health stays 200 with the database down)", async () => {
+        const container = podTemplate(find(await registryObjects({}), "StatefulSet", "mcp-mesh-registry"))?.spec.containers[0];
+        assert.equal((container?.readinessProbe as { httpGet: { path: string } }).httpGet.path, "/agents");
+        assert.equal((container?.livenessProbe as { httpGet: { path: string } }).httpGet.path, "/health");
+        assert.equal((container?.startupProbe as { httpGet: { path: string } }).httpGet.path, "/health");
+    });
+
+    it("on PostgreSQL: a DSN without the password, the password as PGPASSWORD from its Secret, waits for the database", async () => {
         const rendered = await renderConfig({ ...POSTGRES }, { generated: () => "p@ss/word", redact: false });
-        const secret = find(rendered.objects, "Secret", "mcp-registry-secret").stringData as Record<string, string>;
+        const settings = find(rendered.objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>;
         assert.equal(
-            secret["database-url"],
-            "postgres://mcp_mesh:p%40ss%2Fword@mcp-mesh-postgres.mcp-mesh.svc.cluster.local:5432/mcp_mesh_registry?sslmode=disable",
+            settings.DATABASE_URL,
+            "postgres://mcp_mesh@mcp-mesh-postgres.mcp-mesh.svc.cluster.local:5432/mcp_mesh_registry?sslmode=disable",
+        );
+        const secret = find(rendered.objects, "Secret", "mcp-registry-secret").stringData as Record<string, string>;
+        assert.equal(secret["database-password"], "p@ss/word");
+        assert.equal(
+            secret["pg_service.conf"],
+            [
+                "[registry]",
+                "host=mcp-mesh-postgres.mcp-mesh.svc.cluster.local",
+                "port=5432",
+                "dbname=mcp_mesh_registry",
+                "user=mcp_mesh",
+                "sslmode=disable",
+                "password=p@ss/word",
+                "",
+            ].join("\n"),
         );
         const pod = podTemplate(find(rendered.objects, "StatefulSet", "mcp-mesh-registry"))?.spec;
         assert.equal(pod?.initContainers?.[0].name, "wait-for-postgres");
-        assert.deepEqual(env(rendered.objects).get("DATABASE_URL"), { secretKeyRef: { name: "mcp-registry-secret", key: "database-url" } });
+        assert.deepEqual(env(rendered.objects).get("PGPASSWORD"), {
+            secretKeyRef: { name: "mcp-registry-secret", key: "database-password" },
+        });
+        assert.equal(env(rendered.objects).get("DATABASE_URL"), undefined);
     });
 
-    it("generates an API token into the Secret when auth is on", async () => {
-        const rendered = await renderConfig(
-            { registry: { auth: { enabled: true } } },
-            { generated: (name) => `generated-${name}`, redact: false },
-        );
-        const secret = find(rendered.objects, "Secret", "mcp-registry-secret").stringData as Record<string, string>;
-        assert.equal(secret["auth-token"], "generated-registry-auth-token");
-        assert.ok(
-            rendered.resources.some((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name === "registry-auth-token"),
-        );
-        assert.deepEqual(env(rendered.objects).get("MCP_MESH_AUTH_TOKEN"), {
-            secretKeyRef: { name: "mcp-registry-secret", key: "auth-token" },
+    it("refuses registry.storage on PostgreSQL, where no volume would hold anything", async () => {
+        await assert.rejects(registryObjects({ ...POSTGRES, registry: { storage: { size: "5Gi" } } }), (error: unknown) => {
+            assert.ok(error instanceof ConfigError);
+            assert.ok(
+                error.problems.some((line) => line.startsWith('registry.storage: got {"size":"5Gi"}; unused with database.type=postgres')),
+            );
+            return true;
         });
+    });
+
+    it("refuses registry.auth: the registry reads no token (MCP_MESH_AUTH_TOKEN is read nowhere)", async () => {
+        await assert.rejects(registryObjects({ registry: { auth: { enabled: true } } }), /registry\.auth: unknown key/);
     });
 
     it("rolls its pods when a setting changes, and only then", async () => {
@@ -112,27 +172,34 @@ describe("Registry component", () => {
     it("mounts a TLS secret and points the image at it", async () => {
         const objects = await registryObjects({ registry: { tls: { secretName: "registry-tls" } } });
         const settings = find(objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>;
+        assert.equal(settings.MCP_MESH_TLS_MODE, "auto", "without a mode the registry ignores the certificate");
         assert.equal(settings.MCP_MESH_TLS_CERT, "/etc/mcp-mesh/tls/tls.crt");
         const pod = podTemplate(find(objects, "StatefulSet", "mcp-mesh-registry"))?.spec;
         assert.deepEqual(pod?.volumes?.find((v) => v.name === "tls")?.secret, { secretName: "registry-tls", defaultMode: 0o440 });
     });
 
-    it("admits agents and registry peers on the API port and the monitoring namespace on metrics, nothing else", async () => {
-        const objects = await registryObjects({ registry: { monitoring: { namespace: "observability" } } });
-        const policy = find(objects, "NetworkPolicy", "mcp-mesh-registry").spec as { policyTypes: string[]; ingress: unknown[] };
-        assert.deepEqual(policy.policyTypes, ["Ingress"]);
-        assert.deepEqual(policy.ingress, [
-            {
-                from: [
-                    {
-                        podSelector: {
-                            matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: ["agent", "registry"] }],
-                            matchLabels: { "app.kubernetes.io/part-of": "mcp-mesh" },
-                        },
+    it("admits agents and registry peers on the API port, and the monitoring namespace only when scraped", async () => {
+        const meshPeers = {
+            from: [
+                {
+                    podSelector: {
+                        matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: ["agent", "registry"] }],
+                        matchLabels: { "app.kubernetes.io/part-of": "mcp-mesh" },
                     },
-                ],
-                ports: [{ port: 8000, protocol: "TCP" }],
-            },
+                },
+            ],
+            ports: [{ port: 8000, protocol: "TCP" }],
+        };
+        const plain = await registryObjects({ registry: { monitoring: { namespace: "observability" } } });
+        const policy = find(plain, "NetworkPolicy", "mcp-mesh-registry").spec as { policyTypes: string[]; ingress: unknown[] };
+        assert.deepEqual(policy.policyTypes, ["Ingress"]);
+        assert.deepEqual(policy.ingress, [meshPeers]);
+
+        const scraped = await registryObjects({
+            registry: { image: METRICS_IMAGE, monitoring: { namespace: "observability", scrapeAnnotations: true } },
+        });
+        assert.deepEqual((find(scraped, "NetworkPolicy", "mcp-mesh-registry").spec as { ingress: unknown[] }).ingress, [
+            meshPeers,
             {
                 from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "observability" } } }],
                 ports: [{ port: 8000, protocol: "TCP" }],
@@ -140,17 +207,39 @@ describe("Registry component", () => {
         ]);
     });
 
-    it("creates a ServiceMonitor only when asked", async () => {
-        assert.equal(ofKind(await registryObjects({}), "ServiceMonitor").length, 0);
-        const monitor = find(
-            await registryObjects({ registry: { monitoring: { serviceMonitor: true } } }),
-            "ServiceMonitor",
-            "mcp-mesh-registry",
+    it("neither annotates for scraping nor creates a ServiceMonitor by default (the pinned version serves no /metrics)", async () => {
+        const objects = await registryObjects({});
+        assert.equal(ofKind(objects, "ServiceMonitor").length, 0);
+        const annotations = podTemplate(find(objects, "StatefulSet", "mcp-mesh-registry"))?.metadata.annotations ?? {};
+        assert.deepEqual(
+            Object.keys(annotations).filter((key) => key.startsWith("prometheus.io/")),
+            [],
         );
+        const settings = find(objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>;
+        assert.equal(settings.ENABLE_METRICS, undefined);
+    });
+
+    it("refuses scrape settings for a registry version that serves no /metrics", async () => {
+        for (const option of ["scrapeAnnotations", "serviceMonitor"]) {
+            await assert.rejects(registryObjects({ registry: { monitoring: { [option]: true } } }), (error: unknown) => {
+                assert.ok(error instanceof ConfigError);
+                assert.deepEqual(
+                    error.problems.filter((line) => line.startsWith(`registry.monitoring.${option}: got true;`)).length,
+                    1,
+                    error.problems.join("\n"),
+                );
+                assert.match(error.problems.join("\n"), /serves no \/metrics/);
+                return true;
+            });
+        }
+    });
+
+    it("creates a ServiceMonitor only when asked, for a version that may serve /metrics", async () => {
+        const objects = await registryObjects({ registry: { image: METRICS_IMAGE, monitoring: { serviceMonitor: true } } });
+        const monitor = find(objects, "ServiceMonitor", "mcp-mesh-registry");
         const spec = monitor.spec as { endpoints: unknown[]; selector: { matchLabels: Record<string, string> } };
         assert.deepEqual(spec.endpoints, [{ port: "http", path: "/metrics", scheme: "http", interval: "30s" }]);
         // Only the client Service, not the headless one over the same pods (no doubled metrics).
-        const objects = await registryObjects({ registry: { monitoring: { serviceMonitor: true } } });
         const selected = ofKind(objects, "Service").filter((svc) =>
             Object.entries(spec.selector.matchLabels).every(([key, value]) => svc.metadata.labels?.[key] === value),
         );

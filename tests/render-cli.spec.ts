@@ -83,7 +83,7 @@ describe("npm run render", function () {
         const result = render("--config", file);
         assert.equal(result.status, 0, result.stderr);
         assert.doesNotMatch(result.stdout, /SENTINEL/);
-        assert.match(result.stdout, /database-url: <redacted>/);
+        assert.match(result.stdout, /database-password: <redacted>/);
     });
 
     it("explains its usage", () => {

@@ -12,7 +12,7 @@ const CANARY = "canary-e3b0c442-secret";
 const SECRET_STACK = {
     agents: [{ name: "hello-world", code: "agents/hello_world.py", secretEnv: ["OPENAI_API_KEY"] }],
     agentSecrets: { "hello-world": { OPENAI_API_KEY: { secure: "v1:AAAA" } } },
-    registry: { replicas: 2, auth: { enabled: true } },
+    registry: { replicas: 2 },
     database: { type: "postgres", postgres: { host: "db.example.internal" } },
     databasePassword: { secure: "v1:AAAA" },
 };

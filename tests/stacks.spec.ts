@@ -304,7 +304,8 @@ for (const stack of STACKS) {
             }
             find(objects, "Service", "mcp-mesh-registry");
             find(objects, "Service", "mcp-mesh-registry-headless");
-            assert.deepEqual(volumeClaimTemplateNames(statefulSet), ["data"]);
+            // The seed's claims data-mcp-mesh-registry-N exist on SQLite; on PostgreSQL there is nothing to store.
+            assert.deepEqual(volumeClaimTemplateNames(statefulSet), stack === "dev" ? ["data"] : []);
         });
     });
 }
@@ -321,21 +322,18 @@ describe("stack prod", () => {
             };
         };
         assert.equal(spec.replicas, 3);
-        assert.equal(spec.volumeClaimTemplates[0].spec.storageClassName, "fast-ssd");
+        assert.equal(spec.volumeClaimTemplates, undefined, "PostgreSQL: no per-replica claims");
         assert.equal(
             spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution?.[0].topologyKey,
             "kubernetes.io/hostname",
         );
         const env = podTemplate(statefulSet)?.spec.containers[0].env ?? [];
-        assert.deepEqual(env.find((e) => e.name === "DATABASE_URL")?.valueFrom?.secretKeyRef, {
+        assert.deepEqual(env.find((e) => e.name === "PGPASSWORD")?.valueFrom?.secretKeyRef, {
             name: "mcp-registry-secret",
-            key: "database-url",
+            key: "database-password",
         });
-        assert.equal(
-            find(objects, "ConfigMap", "mcp-registry-config").data &&
-                (find(objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>).DATABASE_URL,
-            undefined,
-        );
+        const dsn = (find(objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>).DATABASE_URL;
+        assert.equal(dsn, "postgres://mcp_mesh@mcp-mesh-postgres.mcp-mesh.svc.cluster.local:5432/mcp_mesh_registry?sslmode=disable");
     });
 
     it("dev stays on one SQLite replica", async () => {

@@ -60,14 +60,16 @@ validate_sqlite_env() {
 }
 
 validate_postgres_env() {
-    if [ -z "${DATABASE_URL:-}" ] && [ -z "${PGDATABASE:-}" ]; then
-        die "$EX_USAGE" "DB_TYPE=postgres needs DATABASE_URL or PGDATABASE (with PGHOST, PGPORT, PGUSER, PGPASSWORD)"
+    if [ -z "${DATABASE_URL:-}" ] && [ -z "${PGSERVICE:-}" ] && [ -z "${PGDATABASE:-}" ]; then
+        die "$EX_USAGE" "DB_TYPE=postgres needs PGSERVICE (with PGSERVICEFILE), DATABASE_URL or PGDATABASE (with PGHOST, PGPORT, PGUSER, PGPASSWORD)"
     fi
     need_command pg_dump
     need_command pg_restore
     DATA_FILE=registry.dump
     if [ -n "${DATABASE_URL:-}" ]; then
         default_source=$(redact_conninfo "$DATABASE_URL")
+    elif [ -n "${PGSERVICE:-}" ]; then
+        default_source="service $PGSERVICE"
     else
         default_source=${PGHOST:-localhost}:${PGPORT:-5432}/$PGDATABASE
     fi

@@ -55,10 +55,12 @@ validate_env() {
         postgres)
             if [ -n "${DATABASE_URL:-}" ]; then
                 TARGET=$(redact_conninfo "$DATABASE_URL")
+            elif [ -n "${PGSERVICE:-}" ]; then
+                TARGET="service $PGSERVICE"
             elif [ -n "${PGDATABASE:-}" ]; then
                 TARGET=${PGHOST:-localhost}:${PGPORT:-5432}/$PGDATABASE
             else
-                die "$EX_USAGE" "DB_TYPE=postgres needs DATABASE_URL or PGDATABASE (with PGHOST, PGPORT, PGUSER, PGPASSWORD)"
+                die "$EX_USAGE" "DB_TYPE=postgres needs PGSERVICE (with PGSERVICEFILE), DATABASE_URL or PGDATABASE (with PGHOST, PGPORT, PGUSER, PGPASSWORD)"
             fi
             need_command psql
             need_command pg_restore
@@ -163,6 +165,9 @@ restore_postgres() {
     dump=$BACKUP_PATH/$DATA_FILE
     if [ -n "${DATABASE_URL:-}" ]; then
         set -- --dbname="$DATABASE_URL"
+    elif [ -n "${PGSERVICE:-}" ]; then
+        # The service name only: host, user and password stay in the file (PGSERVICEFILE).
+        set -- --dbname="service=$PGSERVICE"
     else
         set -- --dbname="$PGDATABASE"
     fi

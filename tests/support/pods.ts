@@ -4,6 +4,9 @@ import { K8sObject } from "./render";
 export interface ContainerView {
     name: string;
     image: string;
+    command?: string[];
+    args?: string[];
+    ports?: { name?: string; containerPort: number; protocol?: string }[];
     env?: { name: string; value?: string; valueFrom?: Record<string, { name: string; key: string } | undefined> }[];
     envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
     resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
@@ -22,7 +25,8 @@ export interface PodSpecView {
     volumes?: {
         name: string;
         configMap?: { name: string };
-        secret?: { secretName: string };
+        secret?: { secretName: string; items?: { key: string; path: string }[] };
+        emptyDir?: { sizeLimit?: string };
         persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
     }[];
     affinity?: unknown;

@@ -20,8 +20,8 @@ export function stackPlans(repoRoot: string, _plugins: string[]): StackPlan[] {
             stack: "prod",
             stackFile: path.join(repoRoot, "Pulumi.prod.yaml"),
             replicaEdit: { key: "registry.replicas", value: "4", field: "spec.replicas" },
+            // On PostgreSQL the registry has no claims (registry.storage is a config error there).
             storageEdits: [
-                { key: "registry.storage.size", value: "20Gi" },
                 { key: "database.postgres.storage.size", value: "40Gi" },
                 { key: "database.postgres.storage.storageClass", value: "e2e-other" },
                 { key: "backup.storage.size", value: "60Gi" },

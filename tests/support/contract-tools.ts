@@ -1,0 +1,88 @@
+// The real MCP Mesh the contract tests run: the registry binary of npm @mcpmesh/cli-linux-x64
+// (a devDependency) and the Python runtime (PyPI mcp-mesh) in the venv .ci/contract-tools.sh
+// creates outside the clone. Missing tools skip the contract tests with a message, or fail
+// them under CI=true (like the database tools of the backup-script tests).
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export interface ContractTools {
+    registry: string;
+    /** `major.minor.patch` the registry binary reports. */
+    registryVersion: string;
+    python: string;
+    /** The installed mcp-mesh version. */
+    runtimeVersion: string;
+}
+
+export type ContractDiscovery = { found: true; tools: ContractTools } | { found: false; missing: string[] };
+
+const REQUIREMENTS = path.resolve(__dirname, "../contract/requirements.txt");
+
+/** The mcp-mesh version tests/contract/requirements.txt pins. */
+export function pinnedRuntimeVersion(): string {
+    const match = /^mcp-mesh==(\S+)$/m.exec(fs.readFileSync(REQUIREMENTS, "utf8"));
+    if (!match) {
+        throw new Error(`${REQUIREMENTS} pins no mcp-mesh==<version>`);
+    }
+    return match[1];
+}
+
+export function contractVenv(): string {
+    const home =
+        process.env.MCP_MESH_CONTRACT_HOME ??
+        path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "mcp-mesh-contract");
+    return path.join(home, "venv");
+}
+
+let discovered: ContractDiscovery | undefined;
+
+export function discoverContractTools(): ContractDiscovery {
+    discovered ??= discover();
+    return discovered;
+}
+
+function discover(): ContractDiscovery {
+    const missing: string[] = [];
+    let registry = "";
+    let registryVersion = "";
+    try {
+        registry = path.join(path.dirname(require.resolve("@mcpmesh/cli-linux-x64/package.json")), "bin", "mcp-mesh-registry");
+        const version = spawnSync(registry, ["--version"], { encoding: "utf8" });
+        registryVersion = /v(\d+\.\d+\.\d+)/.exec(`${version.stdout}${version.stderr}`)?.[1] ?? "";
+        if (!registryVersion) {
+            missing.push(`a runnable ${registry} (${version.error?.message ?? version.stderr})`);
+        }
+    } catch {
+        missing.push("the registry binary (npm @mcpmesh/cli-linux-x64: run npm ci)");
+    }
+    const python = path.join(contractVenv(), "bin", "python");
+    const probe = fs.existsSync(python)
+        ? spawnSync(
+              python,
+              ["-c", "import importlib.metadata as m, importlib.util as u; assert u.find_spec('mesh'); print(m.version('mcp-mesh'))"],
+              { encoding: "utf8" },
+          )
+        : undefined;
+    const runtimeVersion = probe?.status === 0 ? probe.stdout.trim() : "";
+    if (runtimeVersion !== pinnedRuntimeVersion()) {
+        missing.push(
+            `mcp-mesh==${pinnedRuntimeVersion()} in ${contractVenv()} (found ${runtimeVersion || "none"}: run .ci/contract-tools.sh)`,
+        );
+    }
+    return missing.length === 0 ? { found: true, tools: { registry, registryVersion, python, runtimeVersion } } : { found: false, missing };
+}
+
+export function requireContractTools(context: Mocha.Context): ContractTools {
+    const discovery = discoverContractTools();
+    if (discovery.found) {
+        return discovery.tools;
+    }
+    const message = `contract tests: missing ${discovery.missing.join("; ")}`;
+    if (process.env.CI === "true") {
+        throw new Error(`${message} (CI=true, so the tests fail instead of skipping)`);
+    }
+    console.warn(`SKIPPED ${message}`);
+    return context.skip();
+}
