@@ -1,9 +1,28 @@
 import { strict as assert } from "assert";
 import { itRejects, problems, Rejection } from "./support/config-problems";
-import { parseMeshConfig, REGISTRY_IMAGE } from "../components/config";
-import { projectConfigOf, STACKS } from "./support/stacks";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { parseMeshConfig, REGISTRY_IMAGE, SECRET_KEYS } from "../components/config";
+import { PROJECT_DIR, projectConfigOf, STACKS } from "./support/stacks";
 
 describe("stack config", () => {
+    it("declares in Pulumi.yaml exactly the schema's own defaults (the CLI passes them to every stack)", () => {
+        const declared = parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8")) as {
+            config: Record<string, { default?: unknown }>;
+        };
+        const defaults = Object.fromEntries(
+            Object.entries(declared.config)
+                .filter(([key, declaration]) => !key.includes(":") && declaration.default !== undefined)
+                .map(([key, declaration]) => [key, declaration.default]),
+        );
+        assert.ok(Object.keys(defaults).length >= 9, Object.keys(defaults).join(", "));
+        assert.deepEqual(parseMeshConfig(defaults), parseMeshConfig({}));
+        for (const secret of SECRET_KEYS) {
+            assert.ok(!(secret in declared.config), `${secret} is declared: its default would be a plain-text value`);
+        }
+    });
+
     it("fills every default from an empty config", () => {
         const config = parseMeshConfig({});
         assert.equal(config.namespace, "mcp-mesh");

@@ -179,6 +179,9 @@ export async function startCluster(toolchain: Toolchain, dir: string): Promise<C
             `--config=${stages}`,
             "--cidr=10.244.0.0/16",
             "--node-ip=127.0.0.1",
+            // Renew node leases: without them the node-lifecycle controller marks the nodes
+            // NotReady after ~40 s (the heartbeat stage refreshes status only every 10 minutes).
+            "--node-lease-duration-seconds=40",
             `--server-address=127.0.0.1:${kwokPort}`,
         ]);
         const objects = run(toolchain.kubectl, ["--kubeconfig", kubeconfig, "apply", "-f", "-"], { input: clusterObjects() });

@@ -28,7 +28,7 @@ export function installPlugins(cli: PulumiCli, pluginDir: string, repoRoot: stri
             fs.statSync(target).size !== fs.statSync(binary).size ||
             fs.statSync(target).mtimeMs < fs.statSync(binary).mtimeMs
         ) {
-            cli.must(["plugin", "install", "resource", name, `v${version}`, "--file", binary, "--reinstall"]);
+            cli.mustUnscoped(["plugin", "install", "resource", name, `v${version}`, "--file", binary, "--reinstall"]);
         }
         installed.push(`${name} v${version}`);
     }

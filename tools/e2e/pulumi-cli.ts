@@ -92,6 +92,15 @@ export class PulumiCli {
         });
     }
 
+    /** A command of no stack (`pulumi plugin ...`), which must succeed. */
+    mustUnscoped(args: string[]): CommandResult {
+        const result = run(this.toolchain.pulumi, [...args, "--non-interactive"], { env: this.env, cwd: this.projectDir });
+        if (result.status !== 0) {
+            fail(`pulumi ${args.join(" ")} exited ${result.status}:\n${cliWords(result)}`);
+        }
+        return result;
+    }
+
     /** Like exec, but the command must succeed; a failure names the command and the CLI's own words. */
     must(args: string[], input?: string): CommandResult {
         const result = this.exec(args, input);
@@ -142,7 +151,8 @@ export class PulumiCli {
     }
 
     configSet(key: string, value: string, options: { secret?: boolean; path?: boolean } = {}): void {
-        this.must(["config", "set", ...(options.path ? ["--path"] : []), ...(options.secret ? ["--secret"] : []), key, value]);
+        // --plaintext: the CLI refuses plain values that look like secrets (an env var name such as API_TOKEN).
+        this.must(["config", "set", ...(options.path ? ["--path"] : []), options.secret ? "--secret" : "--plaintext", key, value]);
     }
 
     /** The stack's state as `pulumi stack export` writes it (secrets encrypted). */

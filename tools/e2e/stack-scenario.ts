@@ -60,8 +60,36 @@ const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
 /** What every namespace holds without us. */
 const BUILT_IN = new Set(["ConfigMap/kube-root-ca.crt", "ServiceAccount/default"]);
 
+const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
+
+/** Whether `claimName` is `<template>-<statefulset>-<ordinal>` of the StatefulSet in state. */
+function templateClaimOf(statefulSet: StateResource, claimName: string): boolean {
+    const name = liveKey(statefulSet)?.name;
+    const spec = statefulSet.inputs?.spec;
+    const templates =
+        typeof spec === "object" && spec !== null && "volumeClaimTemplates" in spec && Array.isArray(spec.volumeClaimTemplates)
+            ? spec.volumeClaimTemplates
+            : [];
+    return templates.some((template: unknown) => {
+        const metadata = typeof template === "object" && template !== null && "metadata" in template ? template.metadata : undefined;
+        const templateName = typeof metadata === "object" && metadata !== null && "name" in metadata ? metadata.name : undefined;
+        return (
+            typeof templateName === "string" &&
+            claimName.startsWith(`${templateName}-${name}-`) &&
+            /^\d+$/.test(claimName.slice(`${templateName}-${name}-`.length))
+        );
+    });
+}
+
 function changes(preview: Preview): PreviewStep[] {
     return preview.steps.filter((step) => CHANGE_OPS.has(step.op));
+}
+
+/** What the cluster says about a namespace's workloads, for a failed rollout. */
+function clusterView(kubectl: Kubectl, namespace: string): string {
+    const state = kubectl.exec(["get", "nodes,pods,statefulsets,deployments,persistentvolumeclaims", "-n", namespace, "-o", "wide"]);
+    const warnings = kubectl.exec(["get", "events", "-n", namespace, "--field-selector", "type=Warning"]);
+    return `--- the cluster:\n${state.stdout.trim()}\n--- warning events:\n${warnings.stdout.trim().split("\n").slice(-15).join("\n")}`;
 }
 
 function describeSteps(steps: PreviewStep[]): string {
@@ -171,7 +199,7 @@ export async function runStack(
         "pulumi up: every object created, every pod admitted under restricted and Ready",
         async () => {
             const up = await cli.watched(["up", "--yes", "--skip-preview"], () => podCreationRefusal(kubectl, namespace));
-            check(up.status === 0, `pulumi up exited ${up.status}:\n${cliWords(up)}`);
+            check(up.status === 0, `pulumi up exited ${up.status}:\n${cliWords(up)}\n${clusterView(kubectl, namespace)}`);
             const resources = cli.resources().filter(isKubernetesObject);
             const missing = resources
                 .map(liveKey)
@@ -264,7 +292,7 @@ export async function runStack(
         cli.configSet(`agents[${plan.secretAgent.index}].secretEnv[0]`, variable, { path: true });
         cli.configSet(`agentSecrets.${plan.secretAgent.name}.${variable}`, value, { path: true, secret: true });
         const up = await cli.watched(["up", "--yes", "--skip-preview"], () => podCreationRefusal(kubectl, namespace));
-        check(up.status === 0, `pulumi up with the secret exited ${up.status}:\n${cliWords(up)}`);
+        check(up.status === 0, `pulumi up with the secret exited ${up.status}:\n${cliWords(up)}\n${clusterView(kubectl, namespace)}`);
         assertNowhereInPlainText(cli, kubectl, namespace, value);
         const secret = kubectl.get("secret", `${plan.secretAgent.name}-secrets`, namespace);
         const stored = secret?.data?.[variable];
@@ -308,23 +336,25 @@ export async function runStack(
             cli.configSet("protectData", "false");
             cli.must(["up", "--yes", "--skip-preview"]);
         }
-        const retained = cli
-            .resources()
-            .filter(isKubernetesObject)
-            .filter((r) => r.retainOnDelete);
+        const before = cli.resources().filter(isKubernetesObject);
+        const retained = before.filter((r) => r.retainOnDelete).map(liveKey);
+        // Claims a StatefulSet made from its templates stay by its persistentVolumeClaimRetentionPolicy.
+        const templateClaims = kubectl
+            .list("persistentvolumeclaims", namespace)
+            .filter((claim) => before.some((r) => r.type === STATEFUL_SET && templateClaimOf(r, claim.metadata.name)))
+            .map((claim) => ({ kind: "PersistentVolumeClaim", name: claim.metadata.name, namespace }));
         cli.must(["destroy", "--yes", "--skip-preview"]);
-        const lost = retained
-            .map(liveKey)
-            .filter((key) => key !== undefined && kubectl.get(key.kind, key.name, key.namespace) === undefined);
-        check(lost.length === 0, `retained objects deleted by destroy: ${lost.map((k) => `${k?.kind} ${k?.name}`).join(", ")}`);
-        const retainedNames = new Set(retained.map(liveKey).map((k) => `${k?.kind}/${k?.name}`));
+        const survivors = [...retained, ...templateClaims].filter((key) => key !== undefined);
+        const lost = survivors.filter((key) => kubectl.get(key.kind, key.name, key.namespace) === undefined);
+        check(lost.length === 0, `data deleted by destroy: ${lost.map((k) => `${k.kind} ${k.name}`).join(", ")}`);
+        const kept = new Set(survivors.map((k) => `${k.kind}/${k.name}`));
         if (kubectl.namespaceExists(namespace)) {
             const leftovers = kubectl
                 .list(NAMESPACED_KINDS, namespace)
-                .filter((o) => !BUILT_IN.has(`${o.kind}/${o.metadata.name}`) && !retainedNames.has(`${o.kind}/${o.metadata.name}`))
-                .filter((o) => !(o.kind === "PersistentVolumeClaim" && o.metadata.labels?.["app.kubernetes.io/managed-by"] === "pulumi"));
+                .filter((o) => !BUILT_IN.has(`${o.kind}/${o.metadata.name}`) && !kept.has(`${o.kind}/${o.metadata.name}`));
             check(leftovers.length === 0, `left behind by destroy: ${leftovers.map((o) => `${o.kind} ${o.metadata.name}`).join(", ")}`);
         }
+        process.stdout.write(`[e2e] ${suite}: kept by design: ${[...kept].join(", ") || "nothing"}\n`);
         // What the stack keeps on purpose is removed by hand, as the README's runbook says.
         kubectl.exec(["delete", "namespace", namespace, "--ignore-not-found", "--wait=true", "--timeout=120s"]);
         kubectl.exec(["delete", "crd", "mcpagents.mesh.mcp.io", "--ignore-not-found", "--wait=true", "--timeout=60s"]);

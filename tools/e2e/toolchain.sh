@@ -16,8 +16,9 @@ KUBERNETES_VERSION=v1.34.4
 ETCD_VERSION=v3.6.5
 KWOK_VERSION=v0.8.0
 
+HERE="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=build-lib.sh
-source "$(dirname "$0")/build-lib.sh"
+source "$HERE/build-lib.sh"
 
 # A binary counts as built only with a stamp naming the version it was built from.
 built() { [ -x "$BIN/$1" ] && [ "$(cat "$BIN/.$1.version" 2>/dev/null)" = "$2" ]; }
@@ -51,14 +52,25 @@ build_pulumi() {
 }
 
 build_language_host() {
-    built pulumi-language-nodejs "$LANGUAGE_HOST_SDK_VERSION" && return
-    log "pulumi-language-nodejs (sdk $LANGUAGE_HOST_SDK_VERSION): building (~1 min)"
-    local dir="$WORK/language-nodejs"
-    wrapper_module "$dir" github.com/pulumi/pulumi/sdk/v3 "$LANGUAGE_HOST_SDK_VERSION" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
-    printf '\nreplace golang.org/x/text => golang.org/x/text v0.3.6\n' >>"$dir/go.mod"
+    # The stamp covers our RunPlugin, so editing it rebuilds the host.
+    local stamp_value
+    stamp_value="$LANGUAGE_HOST_SDK_VERSION+runplugin-$(sha256sum "$HERE/language-host/run_plugin.go" | cut -c1-12)"
+    built pulumi-language-nodejs "$stamp_value" && return
+    log "pulumi-language-nodejs (sdk $LANGUAGE_HOST_SDK_VERSION, with RunPlugin for policy packs): building (~1 min)"
+    local dir="$WORK/language-nodejs" src
+    src=$(go mod download -json "github.com/pulumi/pulumi/sdk/v3@$LANGUAGE_HOST_SDK_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    rm -rf "$dir" && mkdir -p "$dir/host"
+    printf 'module wrapper\n\ngo 1.24\n\nrequire github.com/pulumi/pulumi/sdk/v3 %s\n\nreplace golang.org/x/text => golang.org/x/text v0.3.6\n' \
+        "$LANGUAGE_HOST_SDK_VERSION" >"$dir/go.mod"
+    # The host's own package, beside our RunPlugin; its stub now calls ours.
+    find "$src/nodejs/cmd/pulumi-language-nodejs" -maxdepth 1 -name '*.go' ! -name '*_test.go' -exec cp {} "$dir/host/" \;
+    chmod u+w "$dir/host/"*.go
+    cp "$HERE/language-host/run_plugin.go" "$dir/host/"
+    grep -q 'return errors.New("not supported")' "$dir/host/main.go" || { log "pulumi-language-nodejs: RunPlugin stub not found"; exit 1; }
+    sed -i 's/return errors.New("not supported")/return runPlugin(req, server)/' "$dir/host/main.go"
     (cd "$dir" && go mod tidy)
-    with_progress pulumi-language-nodejs bash -c "cd '$dir' && go build -trimpath -o '$BIN/pulumi-language-nodejs' github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs"
-    stamp pulumi-language-nodejs "$LANGUAGE_HOST_SDK_VERSION"
+    with_progress pulumi-language-nodejs bash -c "cd '$dir' && go build -trimpath -o '$BIN/pulumi-language-nodejs' ./host"
+    stamp pulumi-language-nodejs "$stamp_value"
 }
 
 build_kubernetes_provider() {
@@ -138,7 +150,7 @@ for group in "${groups[@]}"; do
         build_language_host && build_pulumi && build_kubernetes_provider
         # No registry serves the random provider plugin; its recipe builds one from the
         # Terraform bridge and terraform-provider-random, which the Go proxy does serve.
-        "$(dirname "$0")/random-provider.sh" >/dev/null
+        "$HERE/random-provider.sh" >/dev/null
         ;;
     *) log "unknown group $group (pulumi, cluster)" && exit 2 ;;
     esac
