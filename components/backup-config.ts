@@ -61,8 +61,8 @@ export const backupSchema = z.strictObject({
     sqliteImage: pinnedImage.default(SQLITE_BACKUP_IMAGE),
     imagePullPolicy: imagePullPolicy.default("IfNotPresent"),
     resources: withDefaultResources({
-        requests: { cpu: "50m", memory: "64Mi" },
-        limits: { cpu: "500m", memory: "512Mi" },
+        requests: { cpu: "50m", memory: "64Mi", "ephemeral-storage": "64Mi" },
+        limits: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "256Mi" },
     }),
 });
 
