@@ -53,7 +53,8 @@ const registrySchema = z.strictObject({
             storageClass: dnsLabel.optional(),
         })
         .prefault({}),
-    logLevel: z.enum(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]).default("INFO"),
+    /** MCP_MESH_LOG_LEVEL; TRACE (registry 3.7) also logs every SQL query. */
+    logLevel: z.enum(["TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]).default("INFO"),
     debug: z.boolean().default(false),
     port: port.default(8000),
     probes: z.strictObject({ startup: probe(5, 30), liveness: probe(10, 3), readiness: probe(5, 3) }).prefault({}),

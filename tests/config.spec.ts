@@ -80,8 +80,8 @@ describe("stack config", () => {
         ],
         [
             "an unknown log level",
-            { registry: { logLevel: "TRACE" } },
-            'registry.logLevel: got "TRACE"; must be one of: DEBUG, INFO, WARNING, ERROR, CRITICAL',
+            { registry: { logLevel: "VERBOSE" } },
+            'registry.logLevel: got "VERBOSE"; must be one of: TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL',
         ],
         [
             "several replicas on SQLite",
