@@ -16,6 +16,7 @@ import {
 } from "./k8s-schemas";
 import { BACKUP_NAME } from "./backup";
 import { noMetricsReason } from "./metrics";
+import { NETWORK_POLICY_NAMES } from "./network-policies";
 import { POSTGRES_NAME } from "./postgres";
 import { REGISTRY_HEADLESS } from "./registry";
 import { REGISTRY_NAME } from "./registry-settings";
@@ -31,7 +32,7 @@ const CONFIGMAP_LIMIT = 1024 * 1024;
  * Names the mesh's own objects use (Services, NetworkPolicies, PDBs), and `mcp-mesh`, whose
  * workspace claim would be the shared `mcp-mesh-workspace`.
  */
-const RESERVED_NAMES = ["mcp-mesh", REGISTRY_NAME, REGISTRY_HEADLESS, POSTGRES_NAME, BACKUP_NAME];
+const RESERVED_NAMES = ["mcp-mesh", REGISTRY_NAME, REGISTRY_HEADLESS, POSTGRES_NAME, BACKUP_NAME, ...NETWORK_POLICY_NAMES];
 
 /** Variables the program sets from the registry and the agent's Service; config may not override them. */
 export const WIRED_ENV = ["MCP_MESH_REGISTRY_URL", "MCP_MESH_AGENT_NAME", "MCP_MESH_HTTP_HOST", "MCP_MESH_HTTP_PORT", "HOST", "POD_IP"];
@@ -172,8 +173,8 @@ const agentFields = z.strictObject({
     capabilities: z.array(capability).default([]),
     dependencies: z.array(dependency).default([]),
     resources: withDefaultResources({
-        requests: { cpu: "100m", memory: "128Mi" },
-        limits: { cpu: "500m", memory: "512Mi" },
+        requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "128Mi" },
+        limits: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "512Mi" },
     }),
     /** Plain environment variables. */
     env: z.record(z.string(), envValue).default({}),

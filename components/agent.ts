@@ -292,7 +292,11 @@ export class Agent extends pulumi.ComponentResource {
         if (multiplePods) {
             new k8s.policy.v1.PodDisruptionBudget(
                 agent.name,
-                { metadata: meta(agent.name), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
+                {
+                    metadata: meta(agent.name),
+                    // An agent pod that is not Ready serves nothing: let a drain evict it.
+                    spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: selector } },
+                },
                 child,
             );
         }

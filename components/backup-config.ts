@@ -2,8 +2,12 @@
 import { z } from "zod";
 import { dnsLabel, imagePullPolicy, pinnedImage, quantity, withDefaultResources } from "./k8s-schemas";
 
-/** An image with sqlite3, sh and sha256sum (alpine-based). */
-export const SQLITE_BACKUP_IMAGE = "keinos/sqlite3:3.46.1";
+/**
+ * An image with sqlite3, sh and sha256sum (alpine-based). It comes from a personal Docker Hub
+ * account, so it is pinned by digest: a re-pushed tag cannot change what reads the database.
+ * (The digest of 3.46.1 as published; two unrelated public repositories pin the same one.)
+ */
+export const SQLITE_BACKUP_IMAGE = "keinos/sqlite3:3.46.1@sha256:055d4be20d868f4077598cbbc33ce4ff39dbefbbe0b87e39ca7b70f9f51caf51";
 
 const CRON_FIELD = /^(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?(,(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?)*$/;
 /** minute, hour, day of month, month, day of week (0 and 7 are Sunday). */
@@ -58,11 +62,15 @@ export const backupSchema = z.strictObject({
         })
         .prefault({}),
     /** Image for SQLite backups; PostgreSQL backups use database.postgres.image (pg_dump must be >= the server). */
-    sqliteImage: pinnedImage.default(SQLITE_BACKUP_IMAGE),
+    sqliteImage: pinnedImage
+        .refine((image) => /@sha256:[0-9a-f]{64}$/.test(image), {
+            error: "must be pinned by digest (name:tag@sha256:<64 hex digits>): the backup image reads the whole database",
+        })
+        .default(SQLITE_BACKUP_IMAGE),
     imagePullPolicy: imagePullPolicy.default("IfNotPresent"),
     resources: withDefaultResources({
-        requests: { cpu: "50m", memory: "64Mi" },
-        limits: { cpu: "500m", memory: "512Mi" },
+        requests: { cpu: "50m", memory: "64Mi", "ephemeral-storage": "64Mi" },
+        limits: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "256Mi" },
     }),
 });
 

@@ -43,8 +43,8 @@ const registrySchema = z.strictObject({
     image: pinnedImage.default(REGISTRY_IMAGE),
     imagePullPolicy: imagePullPolicy.default("IfNotPresent"),
     resources: withDefaultResources({
-        requests: { cpu: "100m", memory: "128Mi" },
-        limits: { cpu: "500m", memory: "512Mi" },
+        requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "64Mi" },
+        limits: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "256Mi" },
     }),
     /** The SQLite volume of each replica (none on PostgreSQL, where the registry writes nothing locally). */
     storage: z
@@ -53,7 +53,8 @@ const registrySchema = z.strictObject({
             storageClass: dnsLabel.optional(),
         })
         .prefault({}),
-    logLevel: z.enum(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]).default("INFO"),
+    /** MCP_MESH_LOG_LEVEL; TRACE (registry 3.7) also logs every SQL query. */
+    logLevel: z.enum(["TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]).default("INFO"),
     debug: z.boolean().default(false),
     port: port.default(8000),
     probes: z.strictObject({ startup: probe(5, 30), liveness: probe(10, 3), readiness: probe(5, 3) }).prefault({}),
@@ -109,12 +110,23 @@ const postgresSchema = z
         sslmode: z.enum(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]).optional(),
         image: pinnedImage.default(POSTGRES_IMAGE),
         resources: withDefaultResources({
-            requests: { cpu: "250m", memory: "256Mi" },
-            limits: { cpu: "1", memory: "1Gi" },
+            requests: { cpu: "250m", memory: "256Mi", "ephemeral-storage": "256Mi" },
+            limits: { cpu: "1", memory: "1Gi", "ephemeral-storage": "1Gi" },
         }),
         storage: z.strictObject({ size: quantity.default("10Gi"), storageClass: dnsLabel.optional() }).prefault({}),
     })
     .transform((pg) => ({ ...pg, sslmode: pg.sslmode ?? (pg.mode === "external" ? "require" : "disable") }));
+
+const networkSchema = z.strictObject({
+    /** The cluster DNS every pod may reach (the namespace default-denies all other egress). */
+    dns: z
+        .strictObject({
+            namespace: dnsLabel.default("kube-system"),
+            podLabels: z.record(z.string(), z.string()).default({ "k8s-app": "kube-dns" }),
+            port: port.default(53),
+        })
+        .prefault({}),
+});
 
 const databaseSchema = z.strictObject({
     type: z.enum(["sqlite", "postgres"]).default("sqlite"),
@@ -129,6 +141,7 @@ export const meshSchema = z
         installCrds: z.boolean().default(true),
         registry: registrySchema.prefault({}),
         database: databaseSchema.prefault({}),
+        network: networkSchema.prefault({}),
         agents: agentsSchema.default([]),
         storage: sharedStorageSchema.prefault({}),
         backup: backupSchema.prefault({}),

@@ -37,13 +37,14 @@ export const quantity = z.preprocess(
     }),
 );
 
-const resourceList = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
+/** `ephemeral-storage` covers the pod's emptyDir volumes, logs and writable layer. */
+const resourceList = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional(), "ephemeral-storage": quantity.optional() });
 
 const resourcesShape = z.strictObject({ requests: resourceList.prefault({}), limits: resourceList.prefault({}) });
 
 export interface ResourcesConfig {
-    requests: { cpu?: string; memory?: string };
-    limits: { cpu?: string; memory?: string };
+    requests: { cpu?: string; memory?: string; "ephemeral-storage"?: string };
+    limits: { cpu?: string; memory?: string; "ephemeral-storage"?: string };
 }
 
 /**
@@ -58,7 +59,7 @@ export function withDefaultResources(defaults: ResourcesConfig) {
             limits: { ...defaults.limits, ...value.limits },
         }))
         .superRefine((value, ctx) => {
-            for (const name of ["cpu", "memory"] as const) {
+            for (const name of ["cpu", "memory", "ephemeral-storage"] as const) {
                 const request = value.requests[name];
                 const limit = value.limits[name];
                 if (request && limit && (quantityValue(request) ?? 0) > (quantityValue(limit) ?? 0)) {

@@ -29,11 +29,12 @@ export function labels(args: LabelArgs): Record<string, string> {
     };
 }
 
-/** The tag (or digest) of an image reference, as a label value. */
+/** The tag of an image reference (also of `name:tag@sha256:...`), else its digest's start, as a label value. */
 export function imageVersion(image: string): string {
-    const digest = image.split("@")[1];
-    if (digest) {
-        return digest.replace(/^sha256:/, "").slice(0, 12);
+    const [reference, digest] = image.split("@");
+    const tag = (reference.split("/").pop() ?? "").split(":")[1];
+    if (tag) {
+        return tag;
     }
-    return (image.split("/").pop() ?? "").split(":")[1] ?? "unknown";
+    return digest ? digest.replace(/^sha256:/, "").slice(0, 12) : "unknown";
 }

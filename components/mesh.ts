@@ -9,6 +9,7 @@ import { Backup, backupPodLabels } from "./backup";
 import { mcpAgentCrd } from "./crd";
 import { labels, selectorLabels } from "./labels";
 import { dataOptions } from "./data-protection";
+import { meshNetworkPolicies, postgresPodLabels } from "./network-policies";
 import { Postgres } from "./postgres";
 import { Registry } from "./registry";
 import { REGISTRY_NAME } from "./registry-settings";
@@ -113,6 +114,18 @@ export class McpMesh extends pulumi.ComponentResource {
                 child,
             );
         }
+
+        meshNetworkPolicies(
+            {
+                config,
+                namespace: this.namespace,
+                instance,
+                registryPods: selectorLabels({ name: REGISTRY_NAME, instance }),
+                backupPods: backupPodLabels(instance),
+                postgresPods: postgresPodLabels(instance),
+            },
+            child,
+        );
 
         this.registerOutputs({ namespace: this.namespace, registryUrl: this.registry.url });
     }

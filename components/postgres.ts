@@ -180,7 +180,10 @@ function waitForPostgres(image: string, host: pulumi.Input<string>, port: number
             { name: "PGHOST", value: host },
             { name: "PGPORT", value: String(port) },
         ],
-        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+        resources: {
+            requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "16Mi" },
+            limits: { cpu: "100m", memory: "64Mi", "ephemeral-storage": "64Mi" },
+        },
         securityContext: { ...restrictedContainerSecurity(), runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID },
     };
 }

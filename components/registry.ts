@@ -237,7 +237,11 @@ export class Registry extends pulumi.ComponentResource {
         if (registry.replicas > 1) {
             new k8s.policy.v1.PodDisruptionBudget(
                 REGISTRY_NAME,
-                { metadata: meta(REGISTRY_NAME), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
+                {
+                    metadata: meta(REGISTRY_NAME),
+                    // A replica that is not Ready (e.g. database unreachable) may be evicted: it serves nothing anyway.
+                    spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: selector } },
+                },
                 child,
             );
         }

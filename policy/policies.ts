@@ -44,5 +44,9 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
         "Every workload with more than one replica has a PodDisruptionBudget.",
         rules.disruptionBudgetViolations,
     ),
-    stackPolicy("network-policy-coverage", "Every pod is selected by a NetworkPolicy.", rules.networkPolicyViolations),
+    stackPolicy(
+        "network-policy-coverage",
+        "Every pod is selected by a NetworkPolicy, and its egress is restricted by one.",
+        rules.networkPolicyViolations,
+    ),
 ];

@@ -154,13 +154,21 @@ export function disruptionBudgetViolations(objects: readonly KubeObject[]): stri
         .map((o) => `${label(o)} runs several replicas without a PodDisruptionBudget`);
 }
 
-/** Every pod is selected by some NetworkPolicy. */
+/** Every pod is selected by some NetworkPolicy, and by one that restricts its egress. */
 export function networkPolicyViolations(objects: readonly KubeObject[]): string[] {
-    const selectors = objects
+    const policies = objects
         .filter((o) => o.kind === "NetworkPolicy")
-        .map((o) => (o.spec?.podSelector as { matchLabels?: Record<string, string> })?.matchLabels ?? {});
-    return objects
-        .filter((o) => podTemplate(o) !== undefined)
-        .filter((o) => !selectors.some((selector) => matches(selector, podTemplate(o)?.metadata?.labels)))
-        .map((o) => `${label(o)} is not covered by any NetworkPolicy`);
+        .map((o) => ({
+            selector: (o.spec?.podSelector as { matchLabels?: Record<string, string> })?.matchLabels ?? {},
+            egress: ((o.spec?.policyTypes as string[] | undefined) ?? []).includes("Egress"),
+        }));
+    const pods = objects.filter((o) => podTemplate(o) !== undefined);
+    const covered = (o: KubeObject, egressOnly: boolean) =>
+        policies.some((p) => (!egressOnly || p.egress) && matches(p.selector, podTemplate(o)?.metadata?.labels));
+    return [
+        ...pods.filter((o) => !covered(o, false)).map((o) => `${label(o)} is not covered by any NetworkPolicy`),
+        ...pods
+            .filter((o) => covered(o, false) && !covered(o, true))
+            .map((o) => `${label(o)} has unrestricted egress (no Egress NetworkPolicy)`),
+    ];
 }

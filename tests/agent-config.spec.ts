@@ -29,7 +29,10 @@ describe("agents config", () => {
         assert.equal(parsed.replicas, 1);
         assert.equal(parsed.autoscaling, undefined);
         assert.deepEqual(parsed.service, { type: "ClusterIP", port: 8080, annotations: {} });
-        assert.deepEqual(parsed.resources, { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } });
+        assert.deepEqual(parsed.resources, {
+            requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "128Mi" },
+            limits: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "512Mi" },
+        });
         assert.deepEqual(parsed.monitoring, { scrapeAnnotations: false, serviceMonitor: false, interval: "30s" });
         assert.deepEqual([parsed.env, parsed.secretEnv, parsed.capabilities, parsed.dependencies], [{}, [], [], []]);
         assert.deepEqual(parsed.source, {

@@ -55,8 +55,8 @@ describe("stack agents", () => {
             { name: "database-service", version: ">=3.0.0", optional: false },
         ]);
         assert.deepEqual(podTemplate(deployment)?.spec.containers[0].resources, {
-            requests: { cpu: "500m", memory: "1Gi" },
-            limits: { cpu: "2", memory: "4Gi" },
+            requests: { cpu: "500m", memory: "1Gi", "ephemeral-storage": "128Mi" },
+            limits: { cpu: "2", memory: "4Gi", "ephemeral-storage": "512Mi" },
         });
         // Neither the registry nor the runtime serves /metrics: nothing for the Prometheus Operator.
         assert.equal(objects.filter((o) => o.kind === "ServiceMonitor").length, 0);

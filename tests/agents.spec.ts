@@ -133,8 +133,8 @@ describe("Agent component, mode deployment", () => {
         assert.equal(agentContainer(objects, "hello-world").securityContext?.readOnlyRootFilesystem, true);
         assert.ok(pod.volumes.find((v) => v.name === "tmp")?.emptyDir);
         assert.deepEqual(agentContainer(objects, "hello-world").resources, {
-            requests: { cpu: "100m", memory: "128Mi" },
-            limits: { cpu: "500m", memory: "512Mi" },
+            requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "128Mi" },
+            limits: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "512Mi" },
         });
     });
 
@@ -532,7 +532,10 @@ describe("Agent component, mode customResource", () => {
         assert.deepEqual(spec.persistence, { enabled: true, size: "2Gi", accessMode: "ReadWriteMany" });
         assert.deepEqual(spec.monitoring, { enabled: false, serviceMonitor: false });
         assert.deepEqual(spec.tolerations, reporter.tolerations);
-        assert.deepEqual(spec.resources, { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } });
+        assert.deepEqual(spec.resources, {
+            requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "128Mi" },
+            limits: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "512Mi" },
+        });
         const env = spec.env as { name: string; value?: string }[];
         assert.equal(env.find((e) => e.name === "REPORT_FORMAT")?.value, "markdown");
         assert.ok(env.some((e) => e.name === "MCP_MESH_LOG_LEVEL"));

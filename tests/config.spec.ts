@@ -33,8 +33,8 @@ describe("stack config", () => {
         assert.equal(config.registry.port, 8000);
         assert.equal(config.registry.logLevel, "INFO");
         assert.deepEqual(config.registry.resources, {
-            requests: { cpu: "100m", memory: "128Mi" },
-            limits: { cpu: "500m", memory: "512Mi" },
+            requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "64Mi" },
+            limits: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "256Mi" },
         });
         assert.equal(config.registry.storage.size, "1Gi");
         assert.equal(config.registry.storage.storageClass, undefined);
@@ -44,8 +44,8 @@ describe("stack config", () => {
     it("keeps defaults for the resource fields a stack leaves out", () => {
         const config = parseMeshConfig({ registry: { resources: { limits: { memory: "1Gi" } } } });
         assert.deepEqual(config.registry.resources, {
-            requests: { cpu: "100m", memory: "128Mi" },
-            limits: { cpu: "500m", memory: "1Gi" },
+            requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "64Mi" },
+            limits: { cpu: "500m", memory: "1Gi", "ephemeral-storage": "256Mi" },
         });
     });
 
@@ -99,8 +99,8 @@ describe("stack config", () => {
         ],
         [
             "an unknown log level",
-            { registry: { logLevel: "TRACE" } },
-            'registry.logLevel: got "TRACE"; must be one of: DEBUG, INFO, WARNING, ERROR, CRITICAL',
+            { registry: { logLevel: "VERBOSE" } },
+            'registry.logLevel: got "VERBOSE"; must be one of: TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL',
         ],
         [
             "several replicas on SQLite",

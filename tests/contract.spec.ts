@@ -157,7 +157,12 @@ describe("contract: registry and sample agents on SQLite, with the dev stack's s
             ...dev,
             namespace: NAMESPACE,
             // A port other than the image's 8000: it must reach the process.
-            registry: { ...(dev.registry as Record<string, unknown>), port: registryPort },
+            registry: {
+                ...(dev.registry as Record<string, unknown>),
+                port: registryPort,
+                // Not the defaults, so the contract shows they reach the process.
+                heartbeat: { healthCheckInterval: 7, timeoutThreshold: 25, evictionThreshold: 70 },
+            },
             agents: SAMPLE_AGENTS.map((agent) => ({
                 ...(agent.name === "hello-world" ? devAgent : {}),
                 ...agent,
@@ -194,6 +199,13 @@ describe("contract: registry and sample agents on SQLite, with the dev stack's s
         }
     });
 
+    it("runs with the log level, debug mode and heartbeat timing the stack sets", () => {
+        const settings = find(rendered.objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>;
+        assert.deepEqual([settings.MCP_MESH_LOG_LEVEL, settings.MCP_MESH_DEBUG_MODE], ["DEBUG", "true"]);
+        assert.match(registry.output(), /Log Level: DEBUG \| Debug Mode: enabled/);
+        assert.match(registry.output(), /agent health monitor \(timeout: 25s, interval: 7s\)/);
+    });
+
     it("uses the SQLite DSN it is given and writes only under its mounted paths", () => {
         const data = registry.mounts.get("/data");
         assert.ok(data, "the registry mounts /data");
@@ -217,6 +229,9 @@ describe("contract: registry and sample agents on SQLite, with the dev stack's s
             }
             assert.deepEqual(filesUnder(pod.rootDir), [], `${agent.name} writes nothing to its root filesystem`);
         }
+        // dev overrides hello-world's MCP_MESH_LOG_LEVEL; the others read INFO from mcp-agent-config.
+        assert.match(agents.get("hello-world")?.output() ?? "", / DEBUG /);
+        assert.doesNotMatch(agents.get("data-processor")?.output() ?? "", / DEBUG /);
         for (const agent of SAMPLE_AGENTS) {
             const port = agentPorts.get(agent.name);
             const advertised = `http://${agent.name}.${NAMESPACE}.svc.cluster.local:${port}`;

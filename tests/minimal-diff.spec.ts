@@ -92,6 +92,18 @@ describe("minimal diffs for typical edits (prod)", () => {
         assert.deepEqual(result.added, ["ConfigMap/greeter-code", "Deployment/greeter", "NetworkPolicy/greeter", "Service/greeter"]);
     });
 
+    it("adding an agent on a port no other agent uses also opens that port in the agents' egress policy, nothing else", async () => {
+        const result = await diff((c) => {
+            (c.agents as unknown as Record<string, unknown>[]).push({
+                name: "greeter",
+                code: "agents/hello_world.py",
+                service: { port: 9090 },
+            });
+        });
+        assert.deepEqual(result.removed, []);
+        assert.deepEqual(result.changed, { "NetworkPolicy/mcp-mesh-agents-egress": ["spec.egress[1].ports[1]"] });
+    });
+
     it("a backup schedule edit changes only the CronJob's schedule", async () => {
         assert.deepEqual(await diff((c) => (c.backup.schedule = "15 1 * * *")), {
             added: [],

@@ -130,9 +130,17 @@ describe("policy pack", () => {
         assert.deepEqual(rules.disruptionBudgetViolations(withoutPdb), [
             "StatefulSet/mcp-mesh-registry runs several replicas without a PodDisruptionBudget",
         ]);
-        const withoutPolicies = objects.filter((o) => !(o.kind === "NetworkPolicy" && o.metadata.name === "mcp-mesh-registry"));
+        // The namespace-wide default deny covers every pod: remove it and the registry's own policies.
+        const registryPolicies = ["mcp-mesh-registry", "mcp-mesh-default-deny", "mcp-mesh-allow-dns", "mcp-mesh-registry-egress"];
+        const withoutPolicies = objects.filter((o) => !(o.kind === "NetworkPolicy" && registryPolicies.includes(o.metadata.name)));
         assert.deepEqual(rules.networkPolicyViolations(withoutPolicies), [
             "StatefulSet/mcp-mesh-registry is not covered by any NetworkPolicy",
+            "StatefulSet/mcp-mesh-postgres has unrestricted egress (no Egress NetworkPolicy)",
+        ]);
+        const ingressOnly = objects.filter((o) => !(o.kind === "NetworkPolicy" && registryPolicies.slice(1).includes(o.metadata.name)));
+        assert.deepEqual(rules.networkPolicyViolations(ingressOnly), [
+            "StatefulSet/mcp-mesh-postgres has unrestricted egress (no Egress NetworkPolicy)",
+            "StatefulSet/mcp-mesh-registry has unrestricted egress (no Egress NetworkPolicy)",
         ]);
         assert.ok((await runPack(withoutPdb)).some((v) => v.startsWith("pdb-for-multi-replica:")));
     });

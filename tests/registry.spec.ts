@@ -249,6 +249,21 @@ describe("Registry component", () => {
         );
     });
 
+    it("takes images by digest, keeping the tag as the version label", async () => {
+        const digest = `sha256:${"ab".repeat(32)}`;
+        const objects = await registryObjects({
+            registry: { image: `mcpmesh/registry:3.7@${digest}` },
+            backup: { sqliteImage: `keinos/sqlite3:3.46.1@${digest}` },
+        });
+        const statefulSet = find(objects, "StatefulSet", "mcp-mesh-registry");
+        assert.equal(podTemplate(statefulSet)?.spec.containers[0].image, `mcpmesh/registry:3.7@${digest}`);
+        assert.equal(statefulSet.metadata.labels?.["app.kubernetes.io/version"], "3.7");
+        const backup = podTemplate(find(objects, "CronJob", "mcp-mesh-registry-backup"))?.spec.containers[0];
+        assert.equal(backup?.image, `keinos/sqlite3:3.46.1@${digest}`);
+        const bare = await registryObjects({ registry: { image: `mcpmesh/registry@${digest}` } });
+        assert.equal(find(bare, "StatefulSet", "mcp-mesh-registry").metadata.labels?.["app.kubernetes.io/version"], "abababababab");
+    });
+
     it("uses the stack's affinity instead of the generated anti-affinity", async () => {
         const affinity = {
             nodeAffinity: {

@@ -1,5 +1,6 @@
 // Whole-stack invariants over every object that dev and prod render.
 import { strict as assert } from "assert";
+import { DEFAULT_DENY_POLICY, DNS_POLICY } from "../components/network-policies";
 import { K8sObject, Rendered, toYamlStream } from "./support/render";
 import { allContainers, ContainerView, podTemplate } from "./support/pods";
 import { CUSTOM_KINDS, openApiValidator } from "./support/openapi";
@@ -12,6 +13,8 @@ const LONG_RUNNING = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
 function workloads(objects: readonly K8sObject[]): K8sObject[] {
     return objects.filter((o) => podTemplate(o) !== undefined);
 }
+
+const NAMESPACE_WIDE_POLICIES = [DEFAULT_DENY_POLICY, DNS_POLICY];
 
 function matches(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
     return Object.entries(selector).every(([key, value]) => labels?.[key] === value);
@@ -237,6 +240,11 @@ for (const stack of STACKS) {
                     podSelector?: { matchLabels: Record<string, string> };
                 };
                 const selector = (spec.selector ?? spec.podSelector)?.matchLabels ?? {};
+                if (NAMESPACE_WIDE_POLICIES.includes(object.metadata.name)) {
+                    // The namespace's default deny and its DNS allow select every pod on purpose.
+                    assert.deepEqual(spec.podSelector, {}, where(object));
+                    continue;
+                }
                 assert.ok(Object.keys(selector).length > 0, `${where(object)} selects everything`);
                 assert.ok(
                     podLabels.some((labels) => matches(selector, labels)),
@@ -247,7 +255,7 @@ for (const stack of STACKS) {
 
         it("covers every pod with a NetworkPolicy", () => {
             const selectors = ofKind(objects, "NetworkPolicy").map(
-                (p) => (p.spec as { podSelector: { matchLabels: Record<string, string> } }).podSelector.matchLabels,
+                (p) => (p.spec as { podSelector: { matchLabels?: Record<string, string> } }).podSelector.matchLabels ?? {},
             );
             for (const workload of workloads(objects)) {
                 const labels = podTemplate(workload)?.metadata.labels;

@@ -140,14 +140,14 @@ export class LocalCluster {
         const mapPath = (value: string) => mapMountPath(value, mounts);
         const env = this.resolveEnv(container, { podName, ip, mapPath });
         // Kubernetes: command replaces the ENTRYPOINT, args the CMD (and command without args drops the CMD).
-        const argv = (
-            options.commandOverride ?? [
-                ...(container.command ?? image.entrypoint),
-                ...(container.args ?? (container.command ? [] : (image.cmd ?? []))),
-            ]
-        )
-            .map(mapPath)
-            .map((arg) => (arg === "0.0.0.0" ? ip : arg));
+        // Paths inside the container map to their mounts; the image's own program (a path on
+        // this machine standing in for the ENTRYPOINT) is not a container path and stays as is.
+        const inPod = (args: string[]) => args.map(mapPath).map((arg) => (arg === "0.0.0.0" ? ip : arg));
+        const argv = options.commandOverride
+            ? inPod(options.commandOverride)
+            : container.command
+              ? inPod([...container.command, ...(container.args ?? [])])
+              : [...image.entrypoint, ...inPod(container.args ?? image.cmd ?? [])];
         const child = spawn(argv[0], argv.slice(1), {
             cwd: rootDir,
             env: {
