@@ -1,6 +1,6 @@
 // Stack-config schema of the `backup` section.
 import { z } from "zod";
-import { dnsLabel, imagePullPolicy, pinnedImage, quantity, withDefaultResources } from "./k8s-schemas";
+import { dnsSubdomain, imagePullPolicy, pinnedImage, quantity, withDefaultResources } from "./k8s-schemas";
 
 /** An image with sqlite3, sh and sha256sum (alpine-based). */
 export const SQLITE_BACKUP_IMAGE = "keinos/sqlite3:3.46.1";
@@ -53,7 +53,7 @@ export const backupSchema = z.strictObject({
     storage: z
         .strictObject({
             size: quantity.default("5Gi"),
-            storageClass: dnsLabel.optional(),
+            storageClass: dnsSubdomain.optional(),
             accessMode: z.enum(["ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod"]).default("ReadWriteOnce"),
         })
         .prefault({}),

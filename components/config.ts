@@ -5,6 +5,7 @@ import { z } from "zod";
 import {
     affinity,
     dnsLabel,
+    dnsSubdomain,
     imagePullPolicy,
     nodeSelector,
     pinnedImage,
@@ -48,7 +49,7 @@ const registrySchema = z.strictObject({
     storage: z
         .strictObject({
             size: quantity.default("1Gi"),
-            storageClass: dnsLabel.optional(),
+            storageClass: dnsSubdomain.optional(),
         })
         .prefault({}),
     logLevel: z.enum(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]).default("INFO"),
@@ -109,7 +110,7 @@ const postgresSchema = z
             requests: { cpu: "250m", memory: "256Mi" },
             limits: { cpu: "1", memory: "1Gi" },
         }),
-        storage: z.strictObject({ size: quantity.default("10Gi"), storageClass: dnsLabel.optional() }).prefault({}),
+        storage: z.strictObject({ size: quantity.default("10Gi"), storageClass: dnsSubdomain.optional() }).prefault({}),
     })
     .transform((pg) => ({ ...pg, sslmode: pg.sslmode ?? (pg.mode === "external" ? "require" : "disable") }));
 

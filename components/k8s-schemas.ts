@@ -10,6 +10,17 @@ export const dnsLabel = z
     })
     .max(63, { error: "must be at most 63 characters (DNS-1123 label)" });
 
+/**
+ * A DNS-1123 subdomain, what Kubernetes requires of most object names (StorageClass,
+ * Secret, ConfigMap): apimachinery's IsDNS1123Subdomain, the same pattern and 253 characters.
+ */
+export const dnsSubdomain = z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+        error: "must be a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit)",
+    })
+    .max(253, { error: "must be at most 253 characters (DNS-1123 subdomain)" });
+
 /** An image reference pinned to an explicit tag or digest; never `:latest`. */
 export const pinnedImage = z.string().superRefine((image, ctx) => {
     const [reference, digest] = image.split("@sha256:");
