@@ -41,3 +41,67 @@ describe("storage class names are DNS-1123 subdomains, as Kubernetes requires of
         });
     }
 });
+
+/** Every key that holds an image reference. */
+const IMAGE_KEYS: [key: string, raw: (value: unknown) => Record<string, unknown>][] = [
+    ["registry.image", (v) => ({ registry: { image: v } })],
+    ["agents[0].image", (v) => ({ agents: [{ name: "a", code: HELLO, image: v }] })],
+    ["backup.sqliteImage", (v) => ({ backup: { sqliteImage: v } })],
+    ["database.postgres.image", (v) => ({ database: { type: "postgres", postgres: { mode: "provision", image: v } } })],
+];
+
+const HEX = "0123456789abcdef".repeat(4);
+
+describe("image references are parsed by the distribution/reference grammar and pinned", () => {
+    const accepted = [
+        "mcpmesh/registry:3.6",
+        "postgres:17.2",
+        "registry.example.com:5000/team/img:1.2",
+        "localhost:5000/team/img:1",
+        "ghcr.io/org/team/sub/img:v1.0_rc.2",
+        "Registry.Example.com/team/img:1", // the domain may use upper case, the path may not
+        "a.b/c_d__e-f.g:V1",
+        `img@sha256:${HEX}`,
+        `img:1.2@sha256:${HEX}`,
+        `registry.example.com:5000/team/img:${"v".repeat(100)}@sha256:${HEX}`, // the digest is the label then
+        `img:${"v".repeat(63)}`,
+    ];
+    const rejected: [image: string, reason: string][] = [
+        ["MCPMesh/registry:3.6", "must be an image reference ([registry/]name[:tag][@digest], name in lower case): "],
+        ["img:", "must be an image reference"],
+        [":1.2", "must be an image reference"],
+        ["img:-bad", "must be an image reference"],
+        ["a//b:1", "must be an image reference"],
+        ["img:1.2:3", "must be an image reference"],
+        ["https://registry.example.com/img:1", "must be an image reference"],
+        ["img :1", "must be an image reference"],
+        ["img_:1", "must be an image reference"],
+        ["", "must be an image reference"],
+        ["img@sha256:abc", "must be an image reference"],
+        [`img@sha256:${HEX.toUpperCase()}`, "must have a digest of the form sha256:<64 lower-case hex digits>"],
+        [`img@sha512:${HEX}${HEX}`, "must have a digest of the form sha256:<64 lower-case hex digits>"],
+        ["mcpmesh/registry:latest", "must not use the mutable tag ':latest'"],
+        ["mcpmesh/registry", "must pin a version tag (e.g. :3.6) or a digest"],
+        ["registry.example.com:5000/team/img", "must pin a version tag (e.g. :3.6) or a digest"],
+        [`img:${"v".repeat(64)}`, "must have a tag of at most 63 letters, digits, '.', '_' or '-'"],
+        ["img:1.2-", "must have a tag of at most 63 letters, digits, '.', '_' or '-', starting and ending with a letter or digit"],
+        ["img:_1", "must have a tag of at most 63 letters, digits, '.', '_' or '-', starting and ending with a letter or digit"],
+    ];
+
+    for (const [key, raw] of IMAGE_KEYS) {
+        it(`${key} accepts tagged, digested and registry:port references`, () => {
+            for (const image of accepted) {
+                assert.doesNotThrow(() => parseMeshConfig(raw(image)), `${key}=${image}`);
+            }
+        });
+        it(`${key} rejects upper-case names, malformed references and digests, :latest, no pin, long tags`, () => {
+            for (const [image, reason] of rejected) {
+                const found = problems(raw(image));
+                assert.equal(found.length, 1, found.join("\n"));
+                const expected = `${key}: got ${JSON.stringify(image).slice(0, 77)}`;
+                assert.ok(found[0].startsWith(expected), `${found[0]}\ndoes not start with ${expected}`);
+                assert.ok(found[0].includes(`; ${reason}`), `${found[0]}\ndoes not give the reason ${reason}`);
+            }
+        });
+    }
+});
