@@ -105,3 +105,86 @@ describe("image references are parsed by the distribution/reference grammar and 
         });
     }
 });
+
+describe("backup.schedule is what a Kubernetes CronJob accepts (robfig/cron's standard parser)", () => {
+    const accepted = [
+        "0 2 * * *",
+        "0 2 * * MON-FRI",
+        "0 2 * * mon-fri",
+        "0 0 * * SUN,SAT",
+        "0 0 1 JAN *",
+        "0 0 * JAN-MAR *",
+        "0 0 ? * *",
+        "0 0 * * ?",
+        "*/15 * * * *",
+        "5/15 * * * *", // robfig: N/step runs from N to the field's maximum
+        "0-59/10 * * * *",
+        "1,2,3 * * * *",
+        "0 0 1-31/2 * *",
+        "0 0 31 2 *", // never runs, but Kubernetes takes it
+        "0 0 * * 0",
+        "0 0 * * 6",
+        "0  2 *\t* *",
+        "@yearly",
+        "@annually",
+        "@monthly",
+        "@weekly",
+        "@daily",
+        "@midnight",
+        "@hourly",
+    ];
+    const rejected: [schedule: string, reason: string][] = [
+        ["*/0 * * * *", "illegal stepping: 0"],
+        ["60 * * * *", "Invalid value for minute: 60"],
+        ["0 24 * * *", "Invalid value for hour: 24"],
+        ["0 0 0 * *", "Invalid value for day"],
+        ["0 0 32 * *", "Invalid value for day"],
+        ["0 0 * 13 *", "Invalid value for month"],
+        ["5-1 * * * *", ""],
+        ["0 0 * * FRI-MON", ""],
+        ["0 0 * JANUARY *", ""],
+        ["MON * * * *", ""],
+        ["-1 * * * *", ""],
+        ["0 2 * *", "exactly five"],
+        ["0 0 2 * * *", "requires exactly 5 parts"],
+        ["", "exactly five"],
+        ["every night", "exactly five"],
+        ["0 0 * * 7", "Kubernetes rejects 7"], // robfig's day of week is 0-6
+        ["0 0 * * 5-7", "Kubernetes rejects 7"],
+        ["0 0 L * *", "L, W and # are not part of the Kubernetes cron language"],
+        ["0 0 LW * *", "L, W and # are not part of the Kubernetes cron language"],
+        ["0 0 15W * *", "L, W and # are not part of the Kubernetes cron language"],
+        ["0 0 * * 1#2", "L, W and # are not part of the Kubernetes cron language"],
+        ["0 0 * * 5L", "L, W and # are not part of the Kubernetes cron language"],
+        ["@every 1h", "(no @every: write the interval as cron fields)"],
+        ["@weekdays", ""],
+        ["@minutely", ""],
+        ["@reboot", ""],
+        ["@DAILY", ""],
+        [" @daily", ""],
+        ["TZ=UTC 0 2 * * *", "must not name a time zone (TZ= or CRON_TZ=): Kubernetes rejects it in a CronJob schedule"],
+        ["CRON_TZ=Europe/Paris @daily", "must not name a time zone"],
+        // Kubernetes takes a step beyond the range (it runs once, at the start); croner refuses it.
+        ["*/61 * * * *", "steps cannot be greater than maximum"],
+    ];
+
+    for (const schedule of accepted) {
+        it(`accepts ${JSON.stringify(schedule)}`, () => {
+            assert.equal(parseMeshConfig({ backup: { schedule } }).backup.schedule, schedule);
+        });
+    }
+    for (const [schedule, reason] of rejected) {
+        it(`rejects ${JSON.stringify(schedule)}`, () => {
+            const found = problems({ backup: { schedule } });
+            assert.equal(found.length, 1, found.join("\n"));
+            assert.ok(found[0].startsWith(`backup.schedule: got ${JSON.stringify(schedule)}; must `), found[0]);
+            assert.ok(found[0].includes(reason), `${found[0]}\ndoes not give the reason ${reason}`);
+            if (!reason.startsWith("must not name a time zone")) {
+                assert.ok(
+                    found[0].includes("; must be a CronJob schedule: 5 fields (minute hour day-of-month month day-of-week"),
+                    found[0],
+                );
+            }
+        });
+    }
+});
