@@ -6,6 +6,7 @@ import { z } from "zod";
 import {
     affinity,
     dnsLabel,
+    dnsSubdomain,
     imagePullPolicy,
     nodeSelector,
     pinnedImage,
@@ -61,13 +62,6 @@ const agentName = dnsLabel
     .regex(/^[a-z]/, { error: "must start with a letter (it names the agent's Service)" })
     .refine((name) => !RESERVED_NAMES.includes(name), {
         error: `must not be one of ${RESERVED_NAMES.join(", ")} (used by the mesh itself)`,
-    });
-
-const dnsSubdomain = z
-    .string()
-    .max(253)
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
-        error: "must be a Kubernetes object name (lower-case letters, digits, '-' and '.')",
     });
 
 const semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, {
@@ -204,7 +198,7 @@ const agentFields = z.strictObject({
         .strictObject({
             enabled: z.boolean().default(true),
             size: quantity.default("1Gi"),
-            storageClass: dnsLabel.optional(),
+            storageClass: dnsSubdomain.optional(),
             accessMode: accessMode.default("ReadWriteOnce"),
         })
         .optional(),
@@ -368,7 +362,7 @@ export const agentsSchema = z.array(agentSchema).superRefine((agents, ctx) => {
 const sharedClaim = (size: string) =>
     z.strictObject({
         size: quantity.default(size),
-        storageClass: dnsLabel.optional(),
+        storageClass: dnsSubdomain.optional(),
         /** Shared by several pods on several nodes: ReadWriteMany unless you know better. */
         accessMode: accessMode.default("ReadWriteMany"),
     });

@@ -1,6 +1,7 @@
 // Stack-config schema of the `backup` section.
+import { CronMode, CronPattern } from "croner";
 import { z } from "zod";
-import { dnsLabel, imagePullPolicy, pinnedImage, quantity, withDefaultResources } from "./k8s-schemas";
+import { dnsSubdomain, imagePullPolicy, pinnedImage, quantity, withDefaultResources } from "./k8s-schemas";
 
 /**
  * An image with sqlite3, sh and sha256sum (alpine-based). It comes from a personal Docker Hub
@@ -9,33 +10,55 @@ import { dnsLabel, imagePullPolicy, pinnedImage, quantity, withDefaultResources 
  */
 export const SQLITE_BACKUP_IMAGE = "keinos/sqlite3:3.46.1@sha256:055d4be20d868f4077598cbbc33ce4ff39dbefbbe0b87e39ca7b70f9f51caf51";
 
-const CRON_FIELD = /^(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?(,(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?)*$/;
-/** minute, hour, day of month, month, day of week (0 and 7 are Sunday). */
-const CRON_RANGES: [number, number][] = [
-    [0, 59],
-    [0, 23],
-    [1, 31],
-    [1, 12],
-    [0, 7],
-];
+/**
+ * The schedule language of a Kubernetes CronJob. The API server checks spec.schedule with
+ * robfig/cron v3's ParseStandard (validateScheduleFormat in pkg/apis/batch/validation), so
+ * its rules decide. croner, in 5-field mode, parses the fields (numbers, names such as
+ * MON-FRI and JAN, ranges, lists, steps, `?`); the checks around it are where robfig differs.
+ */
+const MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
 
-/** Every number in the field, except step sizes, lies within [min, max]. */
-function inRange(field: string, [min, max]: [number, number]): boolean {
-    return field
-        .split(",")
-        .flatMap((part) => part.split("/")[0].split("-"))
-        .filter((value) => value !== "*")
-        .every((value) => Number(value) >= min && Number(value) <= max);
-}
+const ALLOWED = `a CronJob schedule: 5 fields (minute hour day-of-month month day-of-week, e.g. '0 2 * * *') or one of ${MACROS.join(" ")}`;
 
-const CRON_MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+const CRON_OPTIONS: { mode: CronMode; sloppyRanges: boolean } = { mode: "5-part", sloppyRanges: true };
 
-function isCron(schedule: string): boolean {
-    if (CRON_MACROS.includes(schedule)) {
-        return true;
+/** What croner records for a day of week that matches every week (no `#n` or `L` suffix). */
+const EVERY_WEEK = new CronPattern("* * * * *", undefined, CRON_OPTIONS).dayOfWeek[0];
+
+/** Why Kubernetes would reject `schedule` as a new CronJob's schedule, or undefined. */
+export function scheduleProblem(schedule: string): string | undefined {
+    // validateScheduleFormat rejects "TZ" anywhere in a new CronJob's schedule (spec.timeZone instead).
+    if (schedule.includes("TZ")) {
+        return "must not name a time zone (TZ= or CRON_TZ=): Kubernetes rejects it in a CronJob schedule";
     }
-    const fields = schedule.trim().split(/\s+/);
-    return fields.length === 5 && fields.every((field, i) => CRON_FIELD.test(field) && inRange(field, CRON_RANGES[i]));
+    // robfig reads a macro only when the schedule starts with '@', and matches it exactly. It also
+    // takes `@every <Go duration>`, which the CronJob documentation does not list and which runs
+    // relative to the CronJob's creation (sub-second or negative intervals become 1 s): refused here.
+    if (schedule.trimStart().startsWith("@")) {
+        return MACROS.includes(schedule) ? undefined : `must be ${ALLOWED} (no @every: write the interval as cron fields)`;
+    }
+    let pattern: CronPattern;
+    try {
+        pattern = new CronPattern(schedule, undefined, CRON_OPTIONS);
+    } catch (error) {
+        const why = error instanceof Error ? error.message.replace(/^CronPattern: /, "") : String(error);
+        return `must be ${ALLOWED}: ${why}`;
+    }
+    // robfig has none of the Quartz extensions croner reads: L, W, LW, and n#m or nL weekdays.
+    if (
+        pattern.lastDayOfMonth ||
+        pattern.lastWeekday ||
+        pattern.nearestWeekdays.some(Boolean) ||
+        pattern.dayOfWeek.some((value) => value !== 0 && value !== EVERY_WEEK)
+    ) {
+        return `must be ${ALLOWED}: L, W and # are not part of the Kubernetes cron language`;
+    }
+    // robfig's day of week is 0-6 (Sunday is 0); croner also reads 7 as Sunday.
+    const dayOfWeek = schedule.trim().split(/\s+/)[4];
+    if (dayOfWeek.split(",").some((part) => part.split("/")[0].split("-").includes("7"))) {
+        return `must be ${ALLOWED}: day of week is 0-6 or SUN-SAT (Sunday is 0; Kubernetes rejects 7)`;
+    }
+    return undefined;
 }
 
 export const backupSchema = z.strictObject({
@@ -44,7 +67,12 @@ export const backupSchema = z.strictObject({
     /** Cron schedule (UTC unless the cluster sets a time zone). */
     schedule: z
         .string()
-        .refine(isCron, { error: "must be a cron schedule with 5 fields (e.g. '0 2 * * *') or a macro such as @daily" })
+        .superRefine((schedule, ctx) => {
+            const problem = scheduleProblem(schedule);
+            if (problem) {
+                ctx.addIssue({ code: "custom", message: problem });
+            }
+        })
         .default("0 2 * * *"),
     /** Verified backups to keep; the newest is never deleted. */
     retention: z.number().int().min(1).max(365).default(7),
@@ -57,7 +85,7 @@ export const backupSchema = z.strictObject({
     storage: z
         .strictObject({
             size: quantity.default("5Gi"),
-            storageClass: dnsLabel.optional(),
+            storageClass: dnsSubdomain.optional(),
             accessMode: z.enum(["ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod"]).default("ReadWriteOnce"),
         })
         .prefault({}),
@@ -65,6 +93,8 @@ export const backupSchema = z.strictObject({
     sqliteImage: pinnedImage
         .refine((image) => /@sha256:[0-9a-f]{64}$/.test(image), {
             error: "must be pinned by digest (name:tag@sha256:<64 hex digits>): the backup image reads the whole database",
+            // One message per mistake: a reference that does not parse says so, and only that.
+            when: (payload) => payload.issues.length === 0,
         })
         .default(SQLITE_BACKUP_IMAGE),
     imagePullPolicy: imagePullPolicy.default("IfNotPresent"),

@@ -5,6 +5,7 @@ import { z } from "zod";
 import {
     affinity,
     dnsLabel,
+    dnsSubdomain,
     imagePullPolicy,
     nodeSelector,
     pinnedImage,
@@ -50,7 +51,7 @@ const registrySchema = z.strictObject({
     storage: z
         .strictObject({
             size: quantity.default("1Gi"),
-            storageClass: dnsLabel.optional(),
+            storageClass: dnsSubdomain.optional(),
         })
         .prefault({}),
     /** MCP_MESH_LOG_LEVEL; TRACE (registry 3.7) also logs every SQL query. */
@@ -113,7 +114,7 @@ const postgresSchema = z
             requests: { cpu: "250m", memory: "256Mi", "ephemeral-storage": "256Mi" },
             limits: { cpu: "1", memory: "1Gi", "ephemeral-storage": "1Gi" },
         }),
-        storage: z.strictObject({ size: quantity.default("10Gi"), storageClass: dnsLabel.optional() }).prefault({}),
+        storage: z.strictObject({ size: quantity.default("10Gi"), storageClass: dnsSubdomain.optional() }).prefault({}),
     })
     .transform((pg) => ({ ...pg, sslmode: pg.sslmode ?? (pg.mode === "external" ? "require" : "disable") }));
 

@@ -1,5 +1,6 @@
 // Zod schemas for the Kubernetes snippets that stack config may carry (resources,
 // scheduling, images, names), shared by every section of the config schema.
+import { parseFamiliarName, Reference } from "@swimlane/docker-reference";
 import { z } from "zod";
 import { isQuantity, quantityValue } from "./quantity";
 
@@ -10,20 +11,53 @@ export const dnsLabel = z
     })
     .max(63, { error: "must be at most 63 characters (DNS-1123 label)" });
 
-/** An image reference pinned to an explicit tag or digest; never `:latest`. */
+/**
+ * A DNS-1123 subdomain, what Kubernetes requires of most object names (StorageClass,
+ * Secret, ConfigMap): apimachinery's IsDNS1123Subdomain, the same pattern and 253 characters.
+ */
+export const dnsSubdomain = z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+        error: "must be a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit)",
+    })
+    .max(253, { error: "must be at most 253 characters (DNS-1123 subdomain)" });
+
+/** A sha256 digest as go-digest accepts it; the reference parser checks only its length. */
+const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+/** A label value: at most 63 characters, starting and ending with a letter or digit. */
+const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * An image reference pinned to an explicit tag or digest; never `:latest`. Parsed by the
+ * distribution/reference grammar (familiar names such as `postgres:17.2` included), which
+ * is what the container runtime applies to a pod's image; Kubernetes itself checks nothing.
+ */
 export const pinnedImage = z.string().superRefine((image, ctx) => {
-    const [reference, digest] = image.split("@sha256:");
-    const lastSegment = reference.split("/").pop() ?? "";
-    const tag = lastSegment.includes(":") ? lastSegment.split(":").pop() : undefined;
-    if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(image)) {
-        ctx.addIssue({ code: "custom", message: "must be an image reference (registry/name:tag)" });
+    let reference: Reference;
+    try {
+        reference = parseFamiliarName(image);
+    } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        ctx.addIssue({
+            code: "custom",
+            message: `must be an image reference ([registry/]name[:tag][@digest], name in lower case): ${why}`,
+        });
+        return;
+    }
+    const { tag, digest } = reference;
+    if (digest !== undefined && !SHA256_DIGEST.test(digest)) {
+        ctx.addIssue({ code: "custom", message: "must have a digest of the form sha256:<64 lower-case hex digits>" });
     } else if (tag === "latest") {
         ctx.addIssue({ code: "custom", message: "must not use the mutable tag ':latest'; pin a version tag (e.g. :3.7) or a digest" });
-    } else if (!tag && !digest) {
+    } else if (tag === undefined && digest === undefined) {
         ctx.addIssue({ code: "custom", message: "must pin a version tag (e.g. :3.7) or a digest" });
-    } else if (tag && !digest && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(tag)) {
-        // The tag becomes the app.kubernetes.io/version label, which allows 63 such characters.
-        ctx.addIssue({ code: "custom", message: "must have a tag of at most 63 letters, digits, '.', '_' or '-'" });
+    } else if (tag !== undefined && digest === undefined && !LABEL_VALUE.test(tag)) {
+        // Without a digest the tag becomes the app.kubernetes.io/version label (labels.ts).
+        ctx.addIssue({
+            code: "custom",
+            message: "must have a tag of at most 63 letters, digits, '.', '_' or '-', starting and ending with a letter or digit",
+        });
     }
 });
 

@@ -129,7 +129,7 @@ describe("Backup component", () => {
             renderConfig({ backup: { schedule: "every night", retention: 0 } }),
             (error: Error & { problems?: string[] }) => {
                 assert.deepEqual(error.problems, [
-                    "backup.schedule: got \"every night\"; must be a cron schedule with 5 fields (e.g. '0 2 * * *') or a macro such as @daily",
+                    "backup.schedule: got \"every night\"; must be a CronJob schedule: 5 fields (minute hour day-of-month month day-of-week, e.g. '0 2 * * *') or one of @yearly @annually @monthly @weekly @daily @midnight @hourly: invalid configuration format ('every night'), exactly five, six, or seven space separated parts are required.",
                     "backup.retention: got 0; must be >= 1",
                 ]);
                 return true;

@@ -46,12 +46,22 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         return undefined;
     };
 
-    constructor(private readonly generated: (name: string) => string) {}
+    /**
+     * @param preview Answer as the engine does in a preview of a new stack: no ID (the SDK makes
+     *   it unknown) and only the inputs back, so every output a provider computes is unknown.
+     */
+    constructor(
+        private readonly generated: (name: string) => string,
+        private readonly preview = false,
+    ) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
         const options = this.options.get(`${args.type}::${args.name}`) ?? {};
         const secretInputs = this.secretInputs.get(`${args.type}::${args.name}`) ?? Promise.resolve([]);
         this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, options, secretInputs });
+        if (this.preview) {
+            return { id: "", state: { ...args.inputs } };
+        }
         return { id: `${args.name}-id`, state: { ...args.inputs, ...computedState(args.type, args.name, this.generated) } };
     }
 

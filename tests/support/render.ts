@@ -23,7 +23,15 @@ export interface RenderOptions {
     redact?: boolean;
     /** What to evaluate instead of the whole program (e.g. one component). Default: the program. */
     program?: (opts: pulumi.ComponentResourceOptions) => object;
+    /**
+     * Evaluate as `pulumi preview` of a new stack does: no IDs, no computed outputs; a value
+     * the program derives from one renders as UNKNOWN. Default: false.
+     */
+    preview?: boolean;
 }
+
+/** How a preview render shows a value that is unknown until the update. */
+export const UNKNOWN = "(known after update)";
 
 export interface Rendered {
     objects: K8sObject[];
@@ -76,6 +84,9 @@ function isSecretValue(value: object): value is { value: unknown } {
  * and every secret-marked value replaced by the placeholder (or unwrapped when not redacting).
  */
 function canonical(value: unknown, redact: boolean): unknown {
+    if (pulumi.isUnknown(value) || value === pulumi.runtime.unknownValue) {
+        return UNKNOWN;
+    }
     if (Array.isArray(value)) {
         return value.map((item) => canonical(item, redact));
     }
@@ -118,17 +129,38 @@ function isKubernetesObject(resource: RegisteredResource): boolean {
     return resource.type.startsWith("kubernetes:") && typeof resource.inputs.kind === "string";
 }
 
+/**
+ * The stack outputs of a preview, each known or UNKNOWN: an apply never runs on an unknown
+ * value, so each output reports itself, and whatever has not once every registration is
+ * done is unknown.
+ */
+async function previewOutputs(outputs: object): Promise<Record<string, unknown>> {
+    const resolved: Record<string, unknown> = Object.fromEntries(Object.keys(outputs).map((key) => [key, UNKNOWN]));
+    for (const [key, value] of Object.entries(outputs)) {
+        pulumi.output(value).apply((known) => (resolved[key] = known));
+    }
+    await pulumi.runtime.disconnect();
+    await new Promise((resolve) => setImmediate(resolve));
+    return resolved;
+}
+
 export async function renderStack(options: RenderOptions): Promise<Rendered> {
-    const mocks = new RecordingMocks(options.generated ?? (() => REDACTED));
+    const preview = options.preview ?? false;
+    const mocks = new RecordingMocks(options.generated ?? (() => REDACTED), preview);
     pulumi.runtime.setAllConfig(options.config.config, options.config.secretKeys);
     // The language host hands the program its secret keys in this variable; so does the render.
     process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(options.config.secretKeys);
-    await pulumi.runtime.setMocks(mocks, options.config.project, options.stack, false);
+    await pulumi.runtime.setMocks(mocks, options.config.project, options.stack, preview);
     const outputs = (options.program ?? program)({ transformations: [mocks.recordOptions] });
-    const resolved = await new Promise<Record<string, unknown>>((resolve) =>
-        pulumi.output(outputs).apply((values) => resolve(values as Record<string, unknown>)),
-    );
-    await pulumi.runtime.disconnect();
+    let resolved: Record<string, unknown>;
+    if (preview) {
+        resolved = await previewOutputs(outputs);
+    } else {
+        resolved = await new Promise<Record<string, unknown>>((resolve) =>
+            pulumi.output(outputs).apply((values) => resolve(values as Record<string, unknown>)),
+        );
+        await pulumi.runtime.disconnect();
+    }
     const redact = options.redact ?? true;
     const objects = mocks.resources
         .filter(isKubernetesObject)
