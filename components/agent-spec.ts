@@ -91,7 +91,11 @@ export function configuredEnv(agent: AgentConfig, context: ConfiguredEnvContext)
         ...context.settingKeys
             .filter((key) => !(key in agent.env))
             .map((key): EnvVar => ({ name: key, valueFrom: { configMapKeyRef: { name: context.settingsConfigMap, key } } })),
-        ...Object.entries(agent.env).map(([name, value]): EnvVar => ({ name, value })),
+        // Sorted: the CLI hands structured config over with its keys sorted, the offline render
+        // in file order; either way the pods must get (and the render show) the same list.
+        ...Object.entries(agent.env)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([name, value]): EnvVar => ({ name, value })),
         ...agent.secretEnv.map((name): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: context.secretName, key: name } } })),
     ];
 }

@@ -131,9 +131,11 @@ export class Registry extends pulumi.ComponentResource {
         const scheme = registry.tls.secretName ? "HTTPS" : "HTTP";
         // Only for a version that serves /metrics: the config refuses both options otherwise.
         const scraped = registry.monitoring.scrapeAnnotations || registry.monitoring.serviceMonitor;
-        const httpProbe = (path: string, probe: MeshConfig["registry"]["probes"]["liveness"]): Probe => ({
+        // A zero initialDelaySeconds is the API server's default and it drops it: render it only when set.
+        const httpProbe = (path: string, { initialDelaySeconds, ...timing }: MeshConfig["registry"]["probes"]["liveness"]): Probe => ({
             httpGet: { path, port: "http", scheme },
-            ...probe,
+            ...(initialDelaySeconds > 0 ? { initialDelaySeconds } : {}),
+            ...timing,
         });
         // On PostgreSQL the registry writes nothing locally: only SQLite gets a per-replica volume.
         const sqlite = config.database.type === "sqlite";

@@ -6,7 +6,6 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { AGENT_IMAGE } from "../components/agent-config";
@@ -19,6 +18,7 @@ import { podTemplate } from "./support/pods";
 import { PostgresServer } from "./support/postgres-server";
 import { K8sObject, Rendered, renderStack } from "./support/render";
 import { configFrom, find, projectConfigOf } from "./support/stacks";
+import { freePort } from "../tools/e2e/processes";
 
 /** Generous: a busy 2-core machine starts a Python agent in a few seconds, sometimes many more. */
 const START_MS = 90_000;
@@ -29,18 +29,6 @@ const SAMPLE_AGENTS = [
     { name: "data-processor", code: "agents/data_processor.py" },
     { name: "report-generator", code: "agents/report_generator.py" },
 ];
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const address = server.address();
-            const port = typeof address === "object" && address ? address.port : 0;
-            server.close(() => resolve(port));
-        });
-    });
-}
 
 function registryImage(tools: ContractTools): ImageContract {
     // mcpmesh/registry: ENTRYPOINT ["/usr/local/bin/registry"], CMD ["--host","0.0.0.0","--port","8000"].

@@ -4,7 +4,7 @@ import { DEFAULT_DENY_POLICY, DNS_POLICY } from "../components/network-policies"
 import { K8sObject, Rendered, toYamlStream } from "./support/render";
 import { allContainers, ContainerView, podTemplate } from "./support/pods";
 import { CUSTOM_KINDS, openApiValidator } from "./support/openapi";
-import { find, ofKind, renderRepoStack, stackConfig, stackFileText, STACKS } from "./support/stacks";
+import { find, ofKind, projectConfigOf, renderConfig, renderRepoStack, stackConfig, stackFileText, STACKS } from "./support/stacks";
 import { parseMeshConfig } from "../components/config";
 
 const CLUSTER_SCOPED = new Set(["Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding"]);
@@ -72,6 +72,46 @@ for (const stack of STACKS) {
                 objects.flatMap((object) => emptyLists(object, where(object))),
                 [],
             );
+        });
+
+        it("holds no zero value the API server drops (probe timings, minReadySeconds: int32 fields it omits when 0)", () => {
+            const DROPPED_WHEN_ZERO = new Set([
+                "initialDelaySeconds",
+                "periodSeconds",
+                "timeoutSeconds",
+                "successThreshold",
+                "failureThreshold",
+                "minReadySeconds",
+            ]);
+            const zeros = (value: unknown, at: string): string[] =>
+                Array.isArray(value)
+                    ? value.flatMap((item, i) => zeros(item, `${at}[${i}]`))
+                    : typeof value === "object" && value !== null
+                      ? Object.entries(value).flatMap(([key, item]) =>
+                            DROPPED_WHEN_ZERO.has(key) && item === 0 ? [`${at}.${key}`] : zeros(item, `${at}.${key}`),
+                        )
+                      : [];
+            assert.deepEqual(
+                objects.flatMap((object) => zeros(object, where(object))),
+                [],
+            );
+        });
+
+        it("renders the same objects whatever the key order of structured config (the CLI hands it over sorted)", async () => {
+            const reversed = (value: unknown): unknown =>
+                Array.isArray(value)
+                    ? value.map(reversed)
+                    : typeof value === "object" && value !== null
+                      ? Object.fromEntries(
+                            Object.entries(value)
+                                .reverse()
+                                .map(([key, item]) => [key, reversed(item)]),
+                        )
+                      : value;
+            const again = await renderConfig(Object.fromEntries(Object.entries(projectConfigOf(stack)).map(([k, v]) => [k, reversed(v)])), {
+                stack,
+            });
+            assert.equal(toYamlStream(again.objects), toYamlStream(objects));
         });
 
         it("carries the recommended labels", () => {

@@ -3,10 +3,10 @@
 import { spawnSync, SpawnSyncReturns } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { PostgresTools } from "./db-tools";
+import { freePort } from "../../tools/e2e/processes";
 
 const SUPERUSER = "postgres";
 const HOST = "127.0.0.1";
@@ -26,18 +26,6 @@ export function envWithoutDatabaseSettings(): NodeJS.ProcessEnv {
         }
     }
     return env;
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, HOST, () => {
-            const address = server.address();
-            const port = typeof address === "object" && address ? address.port : 0;
-            server.close(() => (port ? resolve(port) : reject(new Error("no port assigned"))));
-        });
-    });
 }
 
 function describeFailure(what: string, result: SpawnSyncReturns<string>): string {

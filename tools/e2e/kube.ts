@@ -70,7 +70,7 @@ export class Kubectl {
     }
 }
 
-function isKubeObject(value: unknown): value is KubeObject {
+export function isKubeObject(value: unknown): value is KubeObject {
     return typeof value === "object" && value !== null && "kind" in value && "metadata" in value;
 }
 

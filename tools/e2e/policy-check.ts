@@ -3,9 +3,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { cliWords, PulumiCli } from "./pulumi-cli";
-import { check, Report } from "./report";
-import { ClusterAccess } from "./stack-scenario";
-import { Toolchain } from "./toolchain";
+import { check } from "./report";
+import { RunContext } from "./stack-scenario";
 
 const BAD_PROGRAM = `import * as k8s from "@pulumi/kubernetes";
 // Privileged, unpinned, no limits: every pod rule of the pack must object.
@@ -15,13 +14,7 @@ new k8s.core.v1.Pod("bad", {
 });
 `;
 
-export async function checkPolicyPackRefuses(
-    toolchain: Toolchain,
-    access: ClusterAccess,
-    runDir: string,
-    repoRoot: string,
-    report: Report,
-): Promise<void> {
+export async function checkPolicyPackRefuses({ toolchain, access, runDir, repoRoot, report }: RunContext): Promise<void> {
     await report.step("policy", "a deliberately bad object in a scratch stack is refused by the pack", () => {
         const dir = path.join(runDir, "policy-check");
         fs.mkdirSync(dir, { recursive: true });

@@ -8,7 +8,7 @@ import { Toolchain } from "./toolchain";
 import { CommandResult, run } from "./processes";
 import { fail } from "./report";
 
-/** What the program needs at run time; everything else of the repository stays out. */
+/** What the program needs at run time. */
 const PROJECT_FILES = [
     "Pulumi.yaml",
     "package.json",
@@ -19,6 +19,8 @@ const PROJECT_FILES = [
     "agents",
     "policy",
 ];
+/** What `npm run render` of the copy needs besides the program (it must render the copy, sabotage included). */
+const RENDER_FILES = ["tests", "tools"];
 
 /** One step of `pulumi preview --json`. */
 export interface PreviewStep {
@@ -48,7 +50,7 @@ export interface StateResource {
 export function copyProject(repoRoot: string, dir: string, stackFile: string, stack: string): void {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
-    for (const name of PROJECT_FILES) {
+    for (const name of [...PROJECT_FILES, ...RENDER_FILES]) {
         fs.cpSync(path.join(repoRoot, name), path.join(dir, name), { recursive: true });
     }
     fs.copyFileSync(stackFile, path.join(dir, `Pulumi.${stack}.yaml`));
@@ -146,7 +148,11 @@ export class PulumiCli {
     }
 
     preview(extra: string[] = []): Preview {
-        const result = this.must(["preview", "--json", ...extra]);
+        const result = this.exec(["preview", "--json", ...extra]);
+        if (result.status !== 0) {
+            const errors = jsonDiagnostics(result.stdout, "error");
+            fail(`pulumi preview exited ${result.status}:\n${errors.length > 0 ? errors.join("\n") : cliWords(result)}`);
+        }
         return parsePreview(result.stdout);
     }
 
@@ -186,6 +192,25 @@ export function parsePreview(text: string): Preview {
         steps: parsed.steps,
         changeSummary: Object.fromEntries(Object.entries(summary).filter((e): e is [string, number] => typeof e[1] === "number")),
     };
+}
+
+/** The messages of one severity in `pulumi preview --json` output (its own words, without the plan). */
+function jsonDiagnostics(text: string, severity: string): string[] {
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(text);
+    } catch {
+        return [];
+    }
+    const diagnostics =
+        typeof parsed === "object" && parsed !== null && "diagnostics" in parsed && Array.isArray(parsed.diagnostics)
+            ? parsed.diagnostics
+            : [];
+    return diagnostics.flatMap((d: unknown) =>
+        typeof d === "object" && d !== null && "severity" in d && d.severity === severity && "message" in d && typeof d.message === "string"
+            ? [d.message.trim()]
+            : [],
+    );
 }
 
 /** The CLI's own words: its diagnostics and errors, without the progress noise. */

@@ -12,7 +12,7 @@ import { installPlugins } from "./plugins";
 import { checkPolicyPackRefuses } from "./policy-check";
 import { PulumiCli } from "./pulumi-cli";
 import { Report } from "./report";
-import { ClusterAccess, runStack } from "./stack-scenario";
+import { ClusterAccess, RunContext, runStack } from "./stack-scenario";
 import { stackPlans } from "./stack-plans";
 import { buildToolchain } from "./toolchain";
 
@@ -45,12 +45,13 @@ async function main(): Promise<number> {
             ? installPlugins(new PulumiCli(toolchain, repoRoot, "none", path.join(runDir, "plugins-state")), toolchain.pluginDir, repoRoot)
             : [];
         process.stdout.write(`[e2e] pulumi ${toolchain.pulumi}; plugins: ${plugins.join(", ") || "the CLI's own"}\n`);
-        await checkPolicyPackRefuses(toolchain, access, runDir, repoRoot, report);
+        const context: RunContext = { toolchain, access, runDir, repoRoot, report };
+        await checkPolicyPackRefuses(context);
         const wanted = optionValues(process.argv.slice(2), "--stack");
         const sabotage = optionValues(process.argv.slice(2), "--sabotage")[0];
         for (const plan of stackPlans(repoRoot, plugins)) {
             if (wanted.length === 0 || wanted.includes(plan.stack)) {
-                await runStack({ ...plan, sabotage }, toolchain, access, runDir, repoRoot, report).catch((error: unknown) => {
+                await runStack({ ...plan, sabotage }, context).catch((error: unknown) => {
                     process.stdout.write(`[e2e] ${plan.stack}: stopped: ${error instanceof Error ? error.message : String(error)}\n`);
                 });
             }

@@ -3,14 +3,14 @@
 // the policy pack, destroy. Each step checks what the real CLI and the real server say.
 import { randomBytes } from "crypto";
 import * as path from "path";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import * as fs from "fs";
-import { Kubectl, KubeObject, podCreationRefusal } from "./kube";
+import { isKubeObject, Kubectl, KubeObject, podCreationRefusal } from "./kube";
 import { liveDifferences } from "./live-diff";
 import { applySabotage } from "./sabotage";
 import { cliWords, copyProject, describeUrn, Preview, PreviewStep, PulumiCli, StateResource } from "./pulumi-cli";
-import { check, Report } from "./report";
-import { waitFor } from "./processes";
+import { check, Report, StepFailure } from "./report";
+import { run, waitFor } from "./processes";
 import { Toolchain } from "./toolchain";
 
 export interface ConfigEdit {
@@ -79,6 +79,23 @@ function templateClaimOf(statefulSet: StateResource, claimName: string): boolean
             /^\d+$/.test(claimName.slice(`${templateName}-${name}-`.length))
         );
     });
+}
+
+/** `npm run render` of the scratch copy's stack file (secrets redacted), as objects. */
+function renderedObjects(projectDir: string, stack: string): KubeObject[] {
+    const result = run("npm", ["run", "--silent", "render", "--", "--stack", stack], { cwd: projectDir });
+    if (result.status !== 0) {
+        throw new StepFailure(`npm run render -- --stack ${stack} exited ${result.status}:\n${result.stderr.trim()}`);
+    }
+    return parseAllDocuments(result.stdout).flatMap((doc) => {
+        const value: unknown = doc.toJS();
+        return isKubeObject(value) ? [value] : [];
+    });
+}
+
+/** `checksum/secret` is an HMAC keyed by a generated value the offline render does not know. */
+function withoutSecretChecksums(object: KubeObject): unknown {
+    return JSON.parse(JSON.stringify(object), (key: string, value: unknown) => (key === "checksum/secret" ? undefined : value));
 }
 
 function changes(preview: Preview): PreviewStep[] {
@@ -153,14 +170,17 @@ function podReady(pod: KubeObject): boolean {
     );
 }
 
-export async function runStack(
-    plan: StackPlan,
-    toolchain: Toolchain,
-    access: ClusterAccess,
-    runDir: string,
-    repoRoot: string,
-    report: Report,
-): Promise<void> {
+/** What every e2e suite runs with. */
+export interface RunContext {
+    toolchain: Toolchain;
+    access: ClusterAccess;
+    /** Scratch directory of this run (copies, state, logs). */
+    runDir: string;
+    repoRoot: string;
+    report: Report;
+}
+
+export async function runStack(plan: StackPlan, { toolchain, access, runDir, repoRoot, report }: RunContext): Promise<void> {
     const suite = plan.stack;
     const projectDir = path.join(runDir, plan.stack, "project");
     const cli = new PulumiCli(toolchain, projectDir, plan.stack, path.join(runDir, plan.stack, "state"));
@@ -226,19 +246,35 @@ export async function runStack(
         { critical: true },
     );
 
-    await report.step(suite, "live objects hold every field the program asked for (nothing dropped or rewritten by the server)", () => {
-        const problems = cli
-            .resources()
-            .filter(isKubernetesObject)
-            .flatMap((resource) => {
-                const key = liveKey(resource);
-                const live = key ? kubectl.get(key.kind, key.name, key.namespace) : undefined;
-                return key && live
-                    ? liveDifferences(resource.inputs ?? {}, live).map((difference) => `${key.kind} ${key.name}: ${difference}`)
-                    : [];
-            });
-        check(problems.length === 0, `live objects differ from what the program asked for:\n${problems.join("\n")}`);
-    });
+    await report.step(
+        suite,
+        "live objects hold every field of the state and of `npm run render` (nothing dropped or rewritten by the server)",
+        () => {
+            const fromState = cli
+                .resources()
+                .filter(isKubernetesObject)
+                .flatMap((resource) => {
+                    const key = liveKey(resource);
+                    const live = key ? kubectl.get(key.kind, key.name, key.namespace) : undefined;
+                    return key && live
+                        ? liveDifferences(resource.inputs ?? {}, live).map((d) => `${key.kind} ${key.name} (state): ${d}`)
+                        : [];
+                });
+            // The render is what GitOps tools apply: a field the server drops is a change on every sync.
+            const fromRender = renderedObjects(projectDir, plan.stack)
+                .filter((object) => object.kind !== "Secret")
+                .flatMap((object) => {
+                    const live = kubectl.get(object.kind, object.metadata.name, object.metadata.namespace);
+                    return live
+                        ? liveDifferences(withoutSecretChecksums(object), live).map(
+                              (d) => `${object.kind} ${object.metadata.name} (render): ${d}`,
+                          )
+                        : [`${object.kind} ${object.metadata.name}: rendered, but not in the cluster`];
+                });
+            const problems = [...fromState, ...fromRender];
+            check(problems.length === 0, `live objects differ from what the program asked for:\n${problems.join("\n")}`);
+        },
+    );
 
     await report.step(suite, "pulumi preview --expect-no-changes right after up", () => {
         cli.must(["preview", "--expect-no-changes", "--diff"]);
