@@ -24,7 +24,7 @@ export const SABOTAGES: Record<string, Sabotage> = {
         file: "components/labels.ts",
         from: '"app.kubernetes.io/managed-by": "pulumi"',
         to: '"app.kubernetes.io/managed-by": "pulumi program"',
-        expect: "pulumi up fails with the server's Invalid value",
+        expect: "pulumi preview fails: the server (dry run) answers Invalid value",
     },
     // A field the API server rewrites: an empty list it drops, so the live object never equals the program's.
     rewritten: {
