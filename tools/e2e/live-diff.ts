@@ -1,9 +1,7 @@
 // Does the live object hold every field the program asked for, with the value it asked for?
 // A field the API server drops or rewrites (an empty list, a non-canonical quantity) makes
 // anything that applies the render see a change on every run, even where Pulumi does not.
-
-/** Pulumi's marker of an encrypted value in exported state. */
-const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+import { SECRET_SIGNATURE } from "./pulumi-cli";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value);

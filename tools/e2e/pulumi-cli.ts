@@ -22,6 +22,9 @@ const PROJECT_FILES = [
 /** What `npm run render` of the copy needs besides the program (it must render the copy, sabotage included). */
 const RENDER_FILES = ["tests", "tools"];
 
+/** The key Pulumi marks an encrypted value with in exported state. */
+export const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+
 /** One step of `pulumi preview --json`. */
 export interface PreviewStep {
     op: string;

@@ -49,7 +49,7 @@ async function main(): Promise<number> {
         await checkPolicyPackRefuses(context);
         const wanted = optionValues(process.argv.slice(2), "--stack");
         const sabotage = optionValues(process.argv.slice(2), "--sabotage")[0];
-        for (const plan of stackPlans(repoRoot, plugins)) {
+        for (const plan of stackPlans(repoRoot)) {
             if (wanted.length === 0 || wanted.includes(plan.stack)) {
                 await runStack({ ...plan, sabotage }, context).catch((error: unknown) => {
                     process.stdout.write(`[e2e] ${plan.stack}: stopped: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -2,7 +2,7 @@
 import * as path from "path";
 import { StackPlan } from "./stack-scenario";
 
-export function stackPlans(repoRoot: string, _plugins: string[]): StackPlan[] {
+export function stackPlans(repoRoot: string): StackPlan[] {
     return [
         {
             stack: "dev",

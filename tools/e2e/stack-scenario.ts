@@ -8,7 +8,7 @@ import * as fs from "fs";
 import { isKubeObject, Kubectl, KubeObject, podCreationRefusal } from "./kube";
 import { liveDifferences } from "./live-diff";
 import { applySabotage } from "./sabotage";
-import { cliWords, copyProject, describeUrn, Preview, PreviewStep, PulumiCli, StateResource } from "./pulumi-cli";
+import { cliWords, copyProject, describeUrn, Preview, PreviewStep, PulumiCli, SECRET_SIGNATURE, StateResource } from "./pulumi-cli";
 import { check, Report, StepFailure } from "./report";
 import { run, waitFor } from "./processes";
 import { Toolchain } from "./toolchain";
@@ -23,8 +23,6 @@ export interface StackPlan {
     /** Stack name (the stack file is `Pulumi.<stack>.yaml` unless `stackFile` says otherwise). */
     stack: string;
     stackFile: string;
-    /** Config set on the copy before anything runs (e.g. an external database for a prod-shaped stack). */
-    extraConfig?: (cli: PulumiCli) => void;
     /** An edit that must change exactly one field of one object. */
     replicaEdit: ConfigEdit & { field: string };
     /** Edits of claim sizes and classes: none may delete or replace a claim. */
@@ -55,8 +53,6 @@ const DESTRUCTIVE_OPS = new Set(["delete", "replace", "create-replacement", "del
 const DATA_TYPES = ["kubernetes:core/v1:PersistentVolumeClaim", "kubernetes:apps/v1:StatefulSet"];
 const NAMESPACED_KINDS =
     "deployments,statefulsets,cronjobs,services,configmaps,secrets,persistentvolumeclaims,serviceaccounts,roles,rolebindings,networkpolicies,poddisruptionbudgets,horizontalpodautoscalers,mcpagents";
-/** The key Pulumi marks an encrypted value with in exported state. */
-const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
 /** What every namespace holds without us. */
 const BUILT_IN = new Set(["ConfigMap/kube-root-ca.crt", "ServiceAccount/default"]);
 
@@ -199,7 +195,6 @@ export async function runStack(plan: StackPlan, { toolchain, access, runDir, rep
             cli.must(["stack", "init", "--secrets-provider", "passphrase"]);
             cli.configSet("kubernetes:kubeconfig", access.kubeconfig);
             cli.configSet("kubernetes:context", access.context);
-            plan.extraConfig?.(cli);
         },
         { critical: true },
     );
