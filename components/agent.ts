@@ -7,8 +7,6 @@ import { AgentConfig, SharedVolume } from "./agent-config";
 import {
     AGENT_PROBES,
     agentChecksums,
-    agentSecretName,
-    codeConfigMapName,
     codeLocation,
     CODE_DIR,
     configuredEnv,
@@ -18,12 +16,12 @@ import {
     scriptPath,
     SHARED_VOLUME_CLAIMS,
     wiredEnv,
-    workspaceClaimName,
     WORKSPACE_DIR,
 } from "./agent-spec";
 import { MCPAGENT_API_VERSION } from "./crd";
 import { imageVersion, labels, PART_OF, selectorLabels } from "./labels";
 import { claimOptions, requestedStorageAnnotations } from "./data-protection";
+import { agentSecretName, codeConfigMapName, workspaceClaimName } from "./names";
 import { secretChecksum } from "./secret-checksum";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
 

@@ -5,9 +5,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { Agent } from "./agent";
 import { SHARED_VOLUMES } from "./agent-config";
 import { AgentSecretValues } from "./agent-secrets";
-import { AGENT_SETTINGS_CONFIGMAP, agentSettings } from "./agent-spec";
+import { agentSettings } from "./agent-spec";
 import { MeshConfig } from "./config";
 import { labels } from "./labels";
+import { AGENT_SETTINGS_CONFIGMAP } from "./names";
 import { SharedStorage } from "./shared-storage";
 
 export interface AgentsArgs {

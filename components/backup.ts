@@ -7,8 +7,10 @@ import * as path from "path";
 import { MeshConfig } from "./config";
 import { imageVersion, labels, selectorLabels } from "./labels";
 import { claimOptions, requestedStorageAnnotations } from "./data-protection";
-import { checksum, PG_SERVICE, PG_SERVICE_KEY, REGISTRY_SECRET } from "./registry";
-import { REGISTRY_NAME, SQLITE_PATH } from "./registry-settings";
+import { checksum } from "./checksum";
+import { BACKUP_CLAIM, BACKUP_NAME, BACKUP_SCRIPTS, POSTGRES_NAME, REGISTRY_NAME, REGISTRY_SECRET, SQLITE_CLAIM } from "./names";
+import { PG_SERVICE, PG_SERVICE_KEY } from "./registry";
+import { SQLITE_PATH } from "./registry-settings";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -16,12 +18,7 @@ type Volume = k8s.types.input.core.v1.Volume;
 type VolumeMount = k8s.types.input.core.v1.VolumeMount;
 type Affinity = k8s.types.input.core.v1.Affinity;
 
-export const BACKUP_NAME = `${REGISTRY_NAME}-backup`;
-export const BACKUP_CLAIM = `${REGISTRY_NAME}-backups`;
-export const BACKUP_SCRIPTS = "mcp-mesh-backup-scripts";
 export const BACKUP_DIR = "/backup";
-/** The SQLite claim of registry pod 0 (only one replica runs on SQLite). */
-export const SQLITE_CLAIM = `data-${REGISTRY_NAME}-0`;
 const SCRIPTS_DIR = "/scripts";
 /** Where the job reads the libpq service file (from the registry Secret): no DSN in env or argv. */
 export const PG_SERVICE_DIR = "/etc/mcp-mesh/db";
@@ -92,7 +89,7 @@ export class Backup extends pulumi.ComponentResource {
                       { name: "PGSERVICE", value: PG_SERVICE },
                       {
                           name: "BACKUP_SOURCE",
-                          value: `postgres ${database.postgres.host ?? "mcp-mesh-postgres"}/${database.postgres.database}`,
+                          value: `postgres ${database.postgres.host ?? POSTGRES_NAME}/${database.postgres.database}`,
                       },
                   ]),
         ];

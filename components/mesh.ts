@@ -12,7 +12,7 @@ import { dataOptions } from "./data-protection";
 import { meshNetworkPolicies, postgresPodLabels } from "./network-policies";
 import { Postgres } from "./postgres";
 import { Registry } from "./registry";
-import { REGISTRY_NAME } from "./registry-settings";
+import { MESH, REGISTRY_NAME } from "./names";
 
 export interface McpMeshArgs {
     /** The validated stack config (see components/config.ts). */
@@ -51,7 +51,7 @@ export class McpMesh extends pulumi.ComponentResource {
                       metadata: {
                           name: config.namespace,
                           labels: {
-                              ...labels({ name: "mcp-mesh", component: "namespace", instance }),
+                              ...labels({ name: MESH, component: "namespace", instance }),
                               "pod-security.kubernetes.io/enforce": "restricted",
                               "pod-security.kubernetes.io/enforce-version": "latest",
                               "pod-security.kubernetes.io/audit": "restricted",

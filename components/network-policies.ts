@@ -8,17 +8,18 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MeshConfig } from "./config";
 import { labels, PART_OF, selectorLabels } from "./labels";
+import {
+    AGENT_EGRESS_POLICY,
+    BACKUP_EGRESS_POLICY,
+    DEFAULT_DENY_POLICY,
+    DNS_POLICY,
+    MESH,
+    POSTGRES_NAME,
+    REGISTRY_EGRESS_POLICY,
+} from "./names";
 
 type NetworkPolicyEgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 type LabelSelector = k8s.types.input.meta.v1.LabelSelector;
-
-export const DEFAULT_DENY_POLICY = "mcp-mesh-default-deny";
-export const DNS_POLICY = "mcp-mesh-allow-dns";
-export const AGENT_EGRESS_POLICY = "mcp-mesh-agents-egress";
-export const REGISTRY_EGRESS_POLICY = "mcp-mesh-registry-egress";
-export const BACKUP_EGRESS_POLICY = "mcp-mesh-backup-egress";
-/** Object names of this file: agents may not take them (an agent's NetworkPolicy bears its name). */
-export const NETWORK_POLICY_NAMES = [DEFAULT_DENY_POLICY, DNS_POLICY, AGENT_EGRESS_POLICY, REGISTRY_EGRESS_POLICY, BACKUP_EGRESS_POLICY];
 
 export interface NetworkPoliciesArgs {
     /** The validated stack config: reads `namespace`, `createNamespace`, `network`, `registry`, `database`, `agents`. */
@@ -35,7 +36,7 @@ export interface NetworkPoliciesArgs {
 /** The policies above; returns nothing (they are children of `opts.parent`). */
 export function meshNetworkPolicies(args: NetworkPoliciesArgs, opts: pulumi.CustomResourceOptions): void {
     const { config, namespace, instance } = args;
-    const commonLabels = labels({ name: "mcp-mesh", component: "network-policy", instance });
+    const commonLabels = labels({ name: MESH, component: "network-policy", instance });
     const meta = (name: string) => ({ name, namespace, labels: commonLabels });
     // A namespace this stack owns: every pod. A shared one: only the mesh's own pods.
     const everyMeshPod: LabelSelector = config.createNamespace ? {} : { matchLabels: { "app.kubernetes.io/part-of": PART_OF } };
@@ -133,5 +134,5 @@ export function meshNetworkPolicies(args: NetworkPoliciesArgs, opts: pulumi.Cust
 
 /** Selector labels of the provisioned PostgreSQL pods. */
 export function postgresPodLabels(instance: string): Record<string, string> {
-    return selectorLabels({ name: "mcp-mesh-postgres", instance });
+    return selectorLabels({ name: POSTGRES_NAME, instance });
 }

@@ -5,12 +5,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { MeshConfig } from "./config";
 import { imageVersion, labels, selectorLabels } from "./labels";
-import { requestedStorageAnnotations } from "./data-protection";
+import { dataOptions, requestedStorageAnnotations } from "./data-protection";
+import { POSTGRES_NAME } from "./names";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
 
 type Container = k8s.types.input.core.v1.Container;
 
-export const POSTGRES_NAME = "mcp-mesh-postgres";
 /** The official image's postgres user. */
 const POSTGRES_UID = 999;
 
@@ -64,7 +64,7 @@ export class Postgres extends pulumi.ComponentResource {
         const clients = (args.clientLabels ?? []).map((matchLabels) => ({ podSelector: { matchLabels } }));
 
         // The data outlives mistakes where the stack says so; so must the password that opens it.
-        const keep = args.config.protectData ? { ...child, protect: true, retainOnDelete: true } : child;
+        const keep = args.config.protectData ? dataOptions(this, true) : child;
         const password = new random.RandomPassword("postgres-password", { length: 32, special: false }, keep).result;
         const secret = new k8s.core.v1.Secret(POSTGRES_NAME, { metadata: meta, type: "Opaque", stringData: { password } }, keep);
         const service = new k8s.core.v1.Service(

@@ -2,8 +2,8 @@
 // only variables the registry reads (see ../shared/reference/mcp-mesh-runtime.md and README.md).
 import { MeshConfig } from "./config";
 import { postgresDsn } from "./database-url";
+import { POSTGRES_NAME } from "./names";
 
-export const REGISTRY_NAME = "mcp-mesh-registry";
 export const DATA_DIR = "/data";
 export const SQLITE_PATH = `${DATA_DIR}/registry.db`;
 export const TLS_DIR = "/etc/mcp-mesh/tls";
@@ -19,7 +19,7 @@ export function registryArgs(config: MeshConfig): string[] {
 /** Host of the PostgreSQL server the registry uses (the provisioned Service, or the external host). */
 export function postgresHost(config: MeshConfig): string {
     const pg = config.database.postgres;
-    return pg.mode === "external" ? (pg.host ?? "") : `mcp-mesh-postgres.${config.namespace}.svc.cluster.local`;
+    return pg.mode === "external" ? (pg.host ?? "") : `${POSTGRES_NAME}.${config.namespace}.svc.cluster.local`;
 }
 
 export function registrySettings(config: MeshConfig): Record<string, string> {

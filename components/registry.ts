@@ -3,21 +3,21 @@
 // no leader election: every replica is active and shares PostgreSQL, so no RBAC, no API token.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
 import { MeshConfig } from "./config";
 import { imageVersion, labels, PART_OF, selectorLabels } from "./labels";
+import { checksum } from "./checksum";
 import { requestedStorageAnnotations } from "./data-protection";
 import { PG_SERVICE, pgServiceFile } from "./database-url";
 import {
     DATA_DIR,
     postgresHost,
     REGISTRY_HEALTH_PATH,
-    REGISTRY_NAME,
     REGISTRY_READY_PATH,
     registryArgs,
     registrySettings,
     TLS_DIR,
 } from "./registry-settings";
+import { REGISTRY_CONFIGMAP, REGISTRY_HEADLESS, REGISTRY_NAME, REGISTRY_SECRET } from "./names";
 import { secretChecksum } from "./secret-checksum";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
 
@@ -28,13 +28,10 @@ type VolumeMount = k8s.types.input.core.v1.VolumeMount;
 type Affinity = k8s.types.input.core.v1.Affinity;
 type Probe = k8s.types.input.core.v1.Probe;
 
-export const REGISTRY_CONFIGMAP = "mcp-registry-config";
-export const REGISTRY_SECRET = "mcp-registry-secret";
 /** Registry Secret keys on PostgreSQL: the role's password (PGPASSWORD), and a libpq service file for the backup job. */
 export const DATABASE_PASSWORD_KEY = "database-password";
 export const PG_SERVICE_KEY = "pg_service.conf";
 export { PG_SERVICE };
-export const REGISTRY_HEADLESS = `${REGISTRY_NAME}-headless`;
 const METRICS_LABEL = "mcp-mesh.io/metrics";
 
 export interface RegistryArgs {
@@ -324,13 +321,4 @@ function spreadAffinity(selector: Record<string, string>, spread: "preferred" | 
     return spread === "required"
         ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } }
         : { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
-}
-
-export function checksum(data: Record<string, string>): string {
-    const canonical = JSON.stringify(
-        Object.keys(data)
-            .sort()
-            .map((key) => [key, data[key]]),
-    );
-    return createHash("sha256").update(canonical).digest("hex");
 }
