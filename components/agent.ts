@@ -3,7 +3,8 @@
 // ConfigMap, the Secret and an MCPAgent for a controller to reconcile; no pods of our own.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AgentConfig, SharedVolume } from "./agent-config";
+import { z } from "zod";
+import { AgentConfig, agentSchema, SharedVolume } from "./agent-config";
 import {
     AGENT_PROBES,
     agentChecksums,
@@ -34,16 +35,22 @@ type Volume = k8s.types.input.core.v1.Volume;
 type VolumeMount = k8s.types.input.core.v1.VolumeMount;
 
 export interface AgentArgs {
-    /** The agent's validated config: one entry of `agents` (see components/agent-config.ts). */
+    /**
+     * The agent: one entry of the stack config's `agents`, parsed (components/agent-config.ts);
+     * `agentConfig({ name, code })` fills the defaults.
+     */
     agent: AgentConfig;
-    /** Namespace to deploy into. */
+    /** Namespace to deploy into, e.g. a Namespace's `metadata.name`. */
     namespace: pulumi.Input<string>;
-    /** Value of app.kubernetes.io/instance; McpMesh passes the stack name. */
-    instance: string;
+    /** Value of app.kubernetes.io/instance on every object. Default: the stack name. */
+    instance?: string;
     /** The registry's in-cluster URL (Registry.url): MCP_MESH_REGISTRY_URL and spec.registryURL. */
     registryUrl: pulumi.Input<string>;
-    /** The shared settings ConfigMap (`mcp-agent-config`): its name, and its data for the checksum. */
-    settings: { configMap: pulumi.Input<string>; data: Record<string, string> };
+    /**
+     * The shared settings ConfigMap (`mcp-agent-config`): its name, and its data (the keys the
+     * agent reads from it, and the checksum that rolls the agent). Default: none.
+     */
+    settings?: { configMap: pulumi.Input<string>; data: Record<string, string> };
     /** Values of the agent's `secretEnv` names, from encrypted stack config. Default: none. */
     secrets?: Record<string, pulumi.Output<string>>;
     /** Claim names of the shared volumes (`storage.*`) the stack defines. Default: none. */
@@ -68,7 +75,8 @@ export class Agent extends pulumi.ComponentResource {
 
     constructor(name: string, args: AgentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Agent", name, {}, opts);
-        const { agent, namespace, instance } = args;
+        const { agent, namespace } = args;
+        const instance = args.instance ?? pulumi.getStack();
         const child = { parent: this };
         const commonLabels = labels({ name: agent.name, component: "agent", instance });
         // The version label only where the image is, so an image edit touches only the workload.
@@ -107,8 +115,8 @@ export class Agent extends pulumi.ComponentResource {
                 : undefined;
 
         const env = configuredEnv(agent, {
-            settingsConfigMap: args.settings.configMap,
-            settingKeys: Object.keys(args.settings.data),
+            settingsConfigMap: args.settings?.configMap ?? "",
+            settingKeys: Object.keys(args.settings?.data ?? {}),
             secretName: secret?.metadata.name ?? agentSecretName(agent.name),
         });
 
@@ -197,7 +205,7 @@ export class Agent extends pulumi.ComponentResource {
         }
 
         const podAnnotations: Record<string, pulumi.Input<string>> = {
-            ...agentChecksums(agent, args.settings.data),
+            ...agentChecksums(agent, args.settings?.data ?? {}),
             ...(parts.secretValues
                 ? { "checksum/secret": secretChecksum(`${agent.name}-secret-checksum-key`, parts.secretValues, child) }
                 : {}),
@@ -331,6 +339,11 @@ export class Agent extends pulumi.ComponentResource {
 
         return { deployment, url: pulumi.interpolate`http://${serviceHost}:${port}` };
     }
+}
+
+/** One agent with the stack config's defaults; `input` as an entry of `agents` (code relative to the project root). */
+export function agentConfig(input: z.input<typeof agentSchema>): AgentConfig {
+    return agentSchema.parse(input);
 }
 
 interface DeployParts {

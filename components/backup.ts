@@ -4,11 +4,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import { MeshConfig } from "./config";
+import { BackupConfig } from "./backup-config";
 import { imageVersion, labels, selectorLabels } from "./labels";
 import { claimOptions, requestedStorageAnnotations } from "./data-protection";
 import { checksum } from "./checksum";
-import { BACKUP_CLAIM, BACKUP_NAME, BACKUP_SCRIPTS, POSTGRES_NAME, REGISTRY_NAME, REGISTRY_SECRET, SQLITE_CLAIM } from "./names";
+import { BACKUP_CLAIM, BACKUP_NAME, BACKUP_SCRIPTS, REGISTRY_NAME, REGISTRY_SECRET, SQLITE_CLAIM } from "./names";
 import { PG_SERVICE, PG_SERVICE_KEY } from "./registry";
 import { SQLITE_PATH } from "./registry-settings";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
@@ -32,12 +32,23 @@ export function backupScripts(): Record<string, string> {
     return Object.fromEntries(SCRIPT_FILES.map((file) => [file, fs.readFileSync(path.join(__dirname, "scripts", file), "utf8")]));
 }
 
+/** What the backup copies: registry pod 0's SQLite file, or a PostgreSQL database (with pg_dump from `image`). */
+export type BackupSource = { type: "sqlite" } | { type: "postgres"; image: string; host: string; database: string };
+
 export interface BackupArgs {
-    /** The validated stack config; reads `backup`, `database` and `protectData`. */
-    config: MeshConfig;
+    /** Namespace to deploy into (the registry's), e.g. a Namespace's `metadata.name`. */
     namespace: pulumi.Input<string>;
-    /** Value of app.kubernetes.io/instance. */
-    instance: string;
+    /** Value of app.kubernetes.io/instance on every object. Default: the stack name. */
+    instance?: string;
+    /**
+     * Schedule, retention, deadlines, history limits, storage, SQLite image, resources: the
+     * shape of the stack config's `backup` section, with its defaults (components/backup-config.ts).
+     */
+    backup: BackupConfig;
+    /** The registry's database. The PostgreSQL connection comes from the registry Secret's libpq service file. */
+    database: BackupSource;
+    /** Protect and retain the backup claim (`protectData`); it is retained on delete regardless. Default: false. */
+    protectData?: boolean;
     /** Resources the first backup needs to exist (the registry, the database). Default: none. */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -50,11 +61,11 @@ export class Backup extends pulumi.ComponentResource {
 
     constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Backup", name, {}, opts);
-        const { config, namespace, instance } = args;
-        const { backup, database } = config;
+        const { namespace, backup, database } = args;
+        const instance = args.instance ?? pulumi.getStack();
         const child = { parent: this };
         const sqlite = database.type === "sqlite";
-        const image = sqlite ? backup.sqliteImage : database.postgres.image;
+        const image = database.type === "sqlite" ? backup.sqliteImage : database.image;
         const commonLabels = labels({ name: BACKUP_NAME, component: "backup", instance });
         const workloadLabels = labels({ name: BACKUP_NAME, component: "backup", instance, version: imageVersion(image) });
         const selector = backupPodLabels(instance);
@@ -72,14 +83,14 @@ export class Backup extends pulumi.ComponentResource {
                     resources: { requests: { storage: backup.storage.size } },
                 },
             },
-            claimOptions(this, config.protectData),
+            claimOptions(this, args.protectData ?? false),
         );
 
         const env: EnvVar[] = [
             { name: "BACKUP_DIR", value: BACKUP_DIR },
             { name: "DB_TYPE", value: database.type },
             { name: "RETENTION", value: String(backup.retention) },
-            ...(sqlite
+            ...(database.type === "sqlite"
                 ? [
                       { name: "SQLITE_PATH", value: SQLITE_PATH },
                       { name: "BACKUP_SOURCE", value: pulumi.interpolate`${namespace}/${SQLITE_CLAIM}` },
@@ -87,10 +98,7 @@ export class Backup extends pulumi.ComponentResource {
                 : [
                       { name: "PGSERVICEFILE", value: `${PG_SERVICE_DIR}/${PG_SERVICE_KEY}` },
                       { name: "PGSERVICE", value: PG_SERVICE },
-                      {
-                          name: "BACKUP_SOURCE",
-                          value: `postgres ${database.postgres.host ?? POSTGRES_NAME}/${database.postgres.database}`,
-                      },
+                      { name: "BACKUP_SOURCE", value: `postgres ${database.host}/${database.database}` },
                   ]),
         ];
         const volumes: Volume[] = [

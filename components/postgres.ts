@@ -3,7 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { MeshConfig } from "./config";
+import { PostgresConfig } from "./config";
 import { imageVersion, labels, selectorLabels } from "./labels";
 import { dataOptions, requestedStorageAnnotations } from "./data-protection";
 import { POSTGRES_NAME } from "./names";
@@ -15,15 +15,22 @@ type Container = k8s.types.input.core.v1.Container;
 const POSTGRES_UID = 999;
 
 export interface PostgresArgs {
-    /** The validated stack config; reads `database.postgres`. */
-    config: MeshConfig;
+    /** Namespace to deploy into (mode `provision`), e.g. a Namespace's `metadata.name`. */
     namespace: pulumi.Input<string>;
-    /** Value of app.kubernetes.io/instance. */
-    instance: string;
-    /** Password of an external server (mode `external`), from encrypted stack config. */
+    /** Value of app.kubernetes.io/instance on every object. Default: the stack name. */
+    instance?: string;
+    /**
+     * The server: mode (`external`: connect to `host`; `provision`: run one here), port,
+     * database, user, sslmode, and for `provision` image, resources and storage: the shape of the
+     * stack config's `database.postgres`, with its defaults (components/config.ts).
+     */
+    postgres: PostgresConfig;
+    /** Password of an external server (mode `external`), e.g. from encrypted stack config. Default: empty. */
     externalPassword?: pulumi.Output<string>;
-    /** Pod labels allowed to connect (registry, backup job). Default: none. */
+    /** Pod labels allowed to connect (registry, backup job). Default: none (nobody may connect). */
     clientLabels?: Record<string, string>[];
+    /** Protect and retain the database, its password and its Secret (`protectData`). Default: false. */
+    protectData?: boolean;
 }
 
 /** Where the server container reads its password (POSTGRES_PASSWORD_FILE), from the Secret. */
@@ -39,7 +46,7 @@ export class Postgres extends pulumi.ComponentResource {
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Postgres", name, {}, opts);
-        const pg = args.config.database.postgres;
+        const pg = args.postgres;
         const child = { parent: this };
 
         if (pg.mode === "external") {
@@ -55,8 +62,9 @@ export class Postgres extends pulumi.ComponentResource {
     }
 
     private provision(args: PostgresArgs, child: pulumi.CustomResourceOptions) {
-        const { namespace, instance } = args;
-        const pg = args.config.database.postgres;
+        const { namespace } = args;
+        const instance = args.instance ?? pulumi.getStack();
+        const pg = args.postgres;
         const commonLabels = labels({ name: POSTGRES_NAME, component: "database", instance });
         const workloadLabels = labels({ name: POSTGRES_NAME, component: "database", instance, version: imageVersion(pg.image) });
         const selector = selectorLabels({ name: POSTGRES_NAME, instance });
@@ -64,7 +72,7 @@ export class Postgres extends pulumi.ComponentResource {
         const clients = (args.clientLabels ?? []).map((matchLabels) => ({ podSelector: { matchLabels } }));
 
         // The data outlives mistakes where the stack says so; so must the password that opens it.
-        const keep = args.config.protectData ? dataOptions(this, true) : child;
+        const keep = args.protectData ? dataOptions(this, true) : child;
         const password = new random.RandomPassword("postgres-password", { length: 32, special: false }, keep).result;
         const secret = new k8s.core.v1.Secret(POSTGRES_NAME, { metadata: meta, type: "Opaque", stringData: { password } }, keep);
         const service = new k8s.core.v1.Service(

@@ -3,17 +3,18 @@
 // no leader election: every replica is active and shares PostgreSQL, so no RBAC, no API token.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { MeshConfig } from "./config";
+import { z } from "zod";
+import { RegistryConfig, registrySchema } from "./config";
 import { imageVersion, labels, PART_OF, selectorLabels } from "./labels";
 import { checksum } from "./checksum";
 import { requestedStorageAnnotations } from "./data-protection";
 import { PG_SERVICE, pgServiceFile } from "./database-url";
 import {
     DATA_DIR,
-    postgresHost,
     REGISTRY_HEALTH_PATH,
     REGISTRY_READY_PATH,
     registryArgs,
+    RegistryDatabase,
     registrySettings,
     TLS_DIR,
 } from "./registry-settings";
@@ -35,16 +36,26 @@ export { PG_SERVICE };
 const METRICS_LABEL = "mcp-mesh.io/metrics";
 
 export interface RegistryArgs {
-    /** The validated stack config; the registry reads `registry` and `database`. */
-    config: MeshConfig;
-    /** Namespace to deploy into. */
+    /** Namespace to deploy into, e.g. a Namespace's `metadata.name`. */
     namespace: pulumi.Input<string>;
-    /** Value of app.kubernetes.io/instance; McpMesh passes the stack name. */
-    instance: string;
+    /** Value of app.kubernetes.io/instance on every object. Default: the stack name. */
+    instance?: string;
     /**
-     * Password of the PostgreSQL role (secret) when database.type=postgres; stored in the registry
+     * Image, replicas, resources, storage, probes, heartbeat, scheduling, TLS, monitoring: the
+     * shape of the stack config's `registry` section, with its defaults (components/config.ts);
+     * `registryConfig({ replicas: 3 })` fills the rest. Default: `registryConfig({})`.
+     */
+    registry?: RegistryConfig;
+    /**
+     * The database: SQLite (a `data` volume per replica; one replica only), or a PostgreSQL
+     * endpoint (host, port, database, user, sslmode; the DSN carries no password).
+     * Default: `{ type: "sqlite" }`.
+     */
+    database?: RegistryDatabase;
+    /**
+     * Password of the PostgreSQL role (secret), with a `postgres` database; stored in the registry
      * Secret, read as PGPASSWORD (the DSN in the ConfigMap has none) and, inside a libpq service
-     * file (`pg_service.conf`), by the backup job. Default: none (SQLite).
+     * file (`pg_service.conf`), by the backup job. Default: none.
      */
     databasePassword?: pulumi.Output<string>;
     /** Containers that must complete before the registry starts (e.g. wait for PostgreSQL). Default: none. */
@@ -60,8 +71,10 @@ export class Registry extends pulumi.ComponentResource {
 
     constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Registry", name, {}, opts);
-        const { config, namespace, instance } = args;
-        const registry = config.registry;
+        const { namespace } = args;
+        const instance = args.instance ?? pulumi.getStack();
+        const registry = args.registry ?? registryConfig({});
+        const database = args.database ?? { type: "sqlite" };
         const child = { parent: this };
         const commonLabels = labels({ name: REGISTRY_NAME, component: "registry", instance });
         // The version label only where the image is, so an image edit touches only the workload.
@@ -76,12 +89,12 @@ export class Registry extends pulumi.ComponentResource {
             child,
         );
 
-        const settings = registrySettings(config);
+        const settings = registrySettings(registry, database);
         const configMap = new k8s.core.v1.ConfigMap(REGISTRY_CONFIGMAP, { metadata: meta(REGISTRY_CONFIGMAP), data: settings }, child);
 
         const secretData: Record<string, pulumi.Output<string>> = {};
-        if (args.databasePassword) {
-            const endpoint = { ...config.database.postgres, host: postgresHost(config) };
+        if (args.databasePassword && database.type === "postgres") {
+            const endpoint = database.endpoint;
             secretData[DATABASE_PASSWORD_KEY] = pulumi.secret(args.databasePassword);
             secretData[PG_SERVICE_KEY] = pulumi.secret(args.databasePassword.apply((password) => pgServiceFile(endpoint, password)));
         }
@@ -128,12 +141,12 @@ export class Registry extends pulumi.ComponentResource {
         const scheme = registry.tls.secretName ? "HTTPS" : "HTTP";
         // Only for a version that serves /metrics: the config refuses both options otherwise.
         const scraped = registry.monitoring.scrapeAnnotations || registry.monitoring.serviceMonitor;
-        const httpProbe = (path: string, probe: MeshConfig["registry"]["probes"]["liveness"]): Probe => ({
+        const httpProbe = (path: string, probe: RegistryConfig["probes"]["liveness"]): Probe => ({
             httpGet: { path, port: "http", scheme },
             ...probe,
         });
         // On PostgreSQL the registry writes nothing locally: only SQLite gets a per-replica volume.
-        const sqlite = config.database.type === "sqlite";
+        const sqlite = database.type === "sqlite";
         const volumes: Volume[] = [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }];
         const mounts: VolumeMount[] = [...(sqlite ? [{ name: "data", mountPath: DATA_DIR }] : []), { name: "tmp", mountPath: "/tmp" }];
         if (registry.tls.secretName) {
@@ -194,7 +207,7 @@ export class Registry extends pulumi.ComponentResource {
                                     image: registry.image,
                                     imagePullPolicy: registry.imagePullPolicy,
                                     // The image's CMD (--host 0.0.0.0 --port 8000) overrides PORT: pass the port here.
-                                    args: registryArgs(config),
+                                    args: registryArgs(registry.port),
                                     ports: [{ name: "http", containerPort: registry.port, protocol: "TCP" }],
                                     envFrom: [{ configMapRef: { name: configMap.metadata.name } }],
                                     ...(secretEnv.length > 0 ? { env: secretEnv } : {}),
@@ -309,6 +322,11 @@ export class Registry extends pulumi.ComponentResource {
         this.url = pulumi.interpolate`${scheme.toLowerCase()}://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${registry.port}`;
         this.registerOutputs({ serviceName: this.serviceName, url: this.url });
     }
+}
+
+/** The registry's settings with the stack config's defaults; `input` as the `registry` section. */
+export function registryConfig(input: z.input<typeof registrySchema>): RegistryConfig {
+    return registrySchema.parse(input);
 }
 
 function secretKeyEnv(name: string, key: string): EnvVar {

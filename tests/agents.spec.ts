@@ -592,7 +592,7 @@ describe("Agent wiring to the registry", () => {
             config: configFrom({}),
             program: (opts) => {
                 const agents = createAgents(
-                    { config, namespace: "platform", instance: "test", registryUrl: pulumi.output(renamed), secrets: {} },
+                    { agents: config.agents, namespace: "platform", instance: "test", registryUrl: pulumi.output(renamed), secrets: {} },
                     opts,
                 );
                 return { urls: agents.map((agent) => agent.url) };
