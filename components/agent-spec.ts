@@ -1,16 +1,10 @@
 // Pure builders for an agent: the runtime contract's environment, probes, names, checksums,
 // and the MCPAgent spec. The Agent component turns them into resources.
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AgentConfig, SharedVolume } from "./agent-config";
 import { checksum, sha256 } from "./checksum";
 import { codeConfigMapName, SHARED_CLAIMS } from "./names";
-
-type EnvVar = k8s.types.input.core.v1.EnvVar;
-type Probe = k8s.types.input.core.v1.Probe;
-type ResourceRequirements = k8s.types.input.core.v1.ResourceRequirements;
-type Toleration = k8s.types.input.core.v1.Toleration;
-type Affinity = k8s.types.input.core.v1.Affinity;
+import { Affinity, EnvVar, Probe, ResourceRequirements, Toleration } from "./k8s-types";
 
 /** Where the code ConfigMap is mounted (upstream's layout); the runtime runs `python <file>` from /app. */
 export const CODE_DIR = "/app/agent";

@@ -20,19 +20,12 @@ import {
     WORKSPACE_DIR,
 } from "./agent-spec";
 import { MCPAGENT_API_VERSION } from "./crd";
-import { imageVersion, labels, PART_OF, selectorLabels } from "./labels";
+import * as kube from "./builders";
 import { claimOptions, requestedStorageAnnotations } from "./data-protection";
 import { agentSecretName, codeConfigMapName, workspaceClaimName } from "./names";
 import { secretChecksum } from "./secret-checksum";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
-
-type Affinity = k8s.types.input.core.v1.Affinity;
-type DeploymentStrategy = k8s.types.input.apps.v1.DeploymentStrategy;
-type EnvVar = k8s.types.input.core.v1.EnvVar;
-type NetworkPolicyIngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
-type TopologySpreadConstraint = k8s.types.input.core.v1.TopologySpreadConstraint;
-type Volume = k8s.types.input.core.v1.Volume;
-type VolumeMount = k8s.types.input.core.v1.VolumeMount;
+import { DeploymentStrategy, EnvVar, NetworkPolicyIngressRule, Volume, VolumeMount } from "./k8s-types";
 
 export interface AgentArgs {
     /**
@@ -78,11 +71,11 @@ export class Agent extends pulumi.ComponentResource {
         const { agent, namespace } = args;
         const instance = args.instance ?? pulumi.getStack();
         const child = { parent: this };
-        const commonLabels = labels({ name: agent.name, component: "agent", instance });
-        // The version label only where the image is, so an image edit touches only the workload.
-        const workloadLabels = labels({ name: agent.name, component: "agent", instance, version: imageVersion(agent.image) });
-        const selector = selectorLabels({ name: agent.name, instance });
-        const meta = (objectName: string) => ({ name: objectName, namespace, labels: commonLabels });
+        const {
+            workload: workloadLabels,
+            selector,
+            meta,
+        } = kube.objectLabels({ name: agent.name, component: "agent", instance, image: agent.image, namespace });
         this.agentName = agent.name;
         this.mode = agent.mode;
 
@@ -183,11 +176,7 @@ export class Agent extends pulumi.ComponentResource {
                 workspaceClaimName(agent.name),
                 {
                     metadata: { ...meta(workspaceClaimName(agent.name)), annotations: requestedStorageAnnotations(persistence) },
-                    spec: {
-                        accessModes: [persistence.accessMode],
-                        ...(persistence.storageClass ? { storageClassName: persistence.storageClass } : {}),
-                        resources: { requests: { storage: persistence.size } },
-                    },
+                    spec: kube.claimSpec(persistence),
                 },
                 claimOptions(this, args.protectData ?? false),
             );
@@ -209,9 +198,7 @@ export class Agent extends pulumi.ComponentResource {
             ...(parts.secretValues
                 ? { "checksum/secret": secretChecksum(`${agent.name}-secret-checksum-key`, parts.secretValues, child) }
                 : {}),
-            ...(agent.monitoring.scrapeAnnotations
-                ? { "prometheus.io/scrape": "true", "prometheus.io/port": String(port), "prometheus.io/path": "/metrics" }
-                : {}),
+            ...(agent.monitoring.scrapeAnnotations ? kube.scrapeAnnotations(port) : {}),
         };
 
         const containerEnv: EnvVar[] = [...wiredEnv(agent, { registryUrl: args.registryUrl, serviceHost }), ...env];
@@ -240,8 +227,13 @@ export class Agent extends pulumi.ComponentResource {
                             enableServiceLinks: false,
                             securityContext: restrictedPodSecurity(),
                             terminationGracePeriodSeconds: 30,
-                            affinity: agent.affinity ?? spreadOverNodes(selector),
-                            topologySpreadConstraints: topologySpread(selector),
+                            affinity: agent.affinity ?? kube.spreadOverNodes(selector),
+                            // Count only the current revision's pods, so a rollout spreads too.
+                            topologySpreadConstraints: kube.topologySpread(
+                                selector,
+                                ["kubernetes.io/hostname", "topology.kubernetes.io/zone"],
+                                ["pod-template-hash"],
+                            ),
                             ...(Object.keys(agent.nodeSelector).length > 0 ? { nodeSelector: agent.nodeSelector } : {}),
                             ...(agent.tolerations.length > 0 ? { tolerations: agent.tolerations } : {}),
                             containers: [
@@ -301,7 +293,7 @@ export class Agent extends pulumi.ComponentResource {
                 {
                     metadata: meta(agent.name),
                     // An agent pod that is not Ready serves nothing: let a drain evict it.
-                    spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: selector } },
+                    spec: kube.disruptionBudget(selector),
                 },
                 child,
             );
@@ -327,11 +319,7 @@ export class Agent extends pulumi.ComponentResource {
                     apiVersion: "monitoring.coreos.com/v1",
                     kind: "ServiceMonitor",
                     metadata: meta(agent.name),
-                    spec: {
-                        selector: { matchLabels: selector },
-                        namespaceSelector: { matchNames: [namespace] },
-                        endpoints: [{ port: HTTP_PORT_NAME, path: "/metrics", interval: agent.monitoring.interval }],
-                    },
+                    spec: kube.serviceMonitorSpec({ selector, namespace, interval: agent.monitoring.interval }),
                 },
                 child,
             );
@@ -371,53 +359,20 @@ function rolloutStrategy(agent: AgentConfig): DeploymentStrategy {
     return { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } };
 }
 
-function spreadOverNodes(selector: Record<string, string>): Affinity {
-    return {
-        podAntiAffinity: {
-            preferredDuringSchedulingIgnoredDuringExecution: [
-                { weight: 100, podAffinityTerm: { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" } },
-            ],
-        },
-    };
-}
-
-function topologySpread(selector: Record<string, string>): TopologySpreadConstraint[] {
-    return ["kubernetes.io/hostname", "topology.kubernetes.io/zone"].map((topologyKey) => ({
-        maxSkew: 1,
-        topologyKey,
-        whenUnsatisfiable: "ScheduleAnyway",
-        labelSelector: { matchLabels: selector },
-        // Count only the current revision's pods, so a rollout spreads too.
-        matchLabelKeys: ["pod-template-hash"],
-    }));
-}
-
 /**
  * Agents and the registry (mesh pods of this namespace), and the monitoring namespace when the
  * agent is scraped, reach the agent's port; nothing else gets in, unless the stack exposes the Service outside the cluster.
  */
 function ingressRules(agent: AgentConfig, monitoringNamespace: string): NetworkPolicyIngressRule[] {
-    const ports = [{ port: agent.service.port, protocol: "TCP" }];
-    const rules: NetworkPolicyIngressRule[] = [
-        {
-            from: [
-                {
-                    podSelector: {
-                        matchLabels: { "app.kubernetes.io/part-of": PART_OF },
-                        matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: ["agent", "registry"] }],
-                    },
-                },
-            ],
-            ports,
-        },
-    ];
+    const port = agent.service.port;
+    const rules: NetworkPolicyIngressRule[] = [kube.allowFrom([kube.MESH_PEERS], port)];
     if (agent.monitoring.scrapeAnnotations || agent.monitoring.serviceMonitor) {
         // Prometheus, only for an image that serves /metrics (the config refuses scraping otherwise).
-        rules.push({ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": monitoringNamespace } } }], ports });
+        rules.push(kube.allowFrom([kube.namespacePeer(monitoringNamespace)], port));
     }
     if (agent.service.type !== "ClusterIP") {
         // A NodePort or LoadBalancer Service is asked-for outside traffic: admit it on the agent's port only.
-        rules.push({ ports });
+        rules.push(kube.allowFrom([], port));
     }
     return rules;
 }

@@ -5,18 +5,15 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { BackupConfig } from "./backup-config";
-import { imageVersion, labels, selectorLabels } from "./labels";
+import { claimSpec, objectLabels } from "./builders";
+import { selectorLabels } from "./labels";
 import { claimOptions, requestedStorageAnnotations } from "./data-protection";
 import { checksum } from "./checksum";
 import { BACKUP_CLAIM, BACKUP_NAME, BACKUP_SCRIPTS, REGISTRY_NAME, REGISTRY_SECRET, SQLITE_CLAIM } from "./names";
 import { PG_SERVICE, PG_SERVICE_KEY } from "./registry";
 import { SQLITE_PATH } from "./registry-settings";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
-
-type EnvVar = k8s.types.input.core.v1.EnvVar;
-type Volume = k8s.types.input.core.v1.Volume;
-type VolumeMount = k8s.types.input.core.v1.VolumeMount;
-type Affinity = k8s.types.input.core.v1.Affinity;
+import { Affinity, EnvVar, Volume, VolumeMount } from "./k8s-types";
 
 export const BACKUP_DIR = "/backup";
 const SCRIPTS_DIR = "/scripts";
@@ -66,10 +63,11 @@ export class Backup extends pulumi.ComponentResource {
         const child = { parent: this };
         const sqlite = database.type === "sqlite";
         const image = database.type === "sqlite" ? backup.sqliteImage : database.image;
-        const commonLabels = labels({ name: BACKUP_NAME, component: "backup", instance });
-        const workloadLabels = labels({ name: BACKUP_NAME, component: "backup", instance, version: imageVersion(image) });
-        const selector = backupPodLabels(instance);
-        const meta = (objectName: string) => ({ name: objectName, namespace, labels: commonLabels });
+        const {
+            workload: workloadLabels,
+            selector,
+            meta,
+        } = objectLabels({ name: BACKUP_NAME, component: "backup", instance, image, namespace });
 
         const scripts = backupScripts();
         const scriptsMap = new k8s.core.v1.ConfigMap(BACKUP_SCRIPTS, { metadata: meta(BACKUP_SCRIPTS), data: scripts }, child);
@@ -77,11 +75,7 @@ export class Backup extends pulumi.ComponentResource {
             BACKUP_CLAIM,
             {
                 metadata: { ...meta(BACKUP_CLAIM), annotations: requestedStorageAnnotations(backup.storage) },
-                spec: {
-                    accessModes: [backup.storage.accessMode],
-                    ...(backup.storage.storageClass ? { storageClassName: backup.storage.storageClass } : {}),
-                    resources: { requests: { storage: backup.storage.size } },
-                },
+                spec: claimSpec(backup.storage),
             },
             claimOptions(this, args.protectData ?? false),
         );

@@ -17,9 +17,7 @@ import {
     POSTGRES_NAME,
     REGISTRY_EGRESS_POLICY,
 } from "./names";
-
-type NetworkPolicyEgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
-type LabelSelector = k8s.types.input.meta.v1.LabelSelector;
+import { LabelSelector, NetworkPolicyEgressRule } from "./k8s-types";
 
 export interface NetworkPoliciesArgs {
     /** The validated stack config: reads `namespace`, `createNamespace`, `network`, `registry`, `database`, `agents`. */

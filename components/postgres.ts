@@ -4,12 +4,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PostgresConfig } from "./config";
-import { imageVersion, labels, selectorLabels } from "./labels";
+import { allowFrom, claimSpec, objectLabels } from "./builders";
 import { dataOptions, requestedStorageAnnotations } from "./data-protection";
 import { POSTGRES_NAME } from "./names";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
-
-type Container = k8s.types.input.core.v1.Container;
+import { Container } from "./k8s-types";
 
 /** The official image's postgres user. */
 const POSTGRES_UID = 999;
@@ -65,10 +64,9 @@ export class Postgres extends pulumi.ComponentResource {
         const { namespace } = args;
         const instance = args.instance ?? pulumi.getStack();
         const pg = args.postgres;
-        const commonLabels = labels({ name: POSTGRES_NAME, component: "database", instance });
-        const workloadLabels = labels({ name: POSTGRES_NAME, component: "database", instance, version: imageVersion(pg.image) });
-        const selector = selectorLabels({ name: POSTGRES_NAME, instance });
-        const meta = { name: POSTGRES_NAME, namespace, labels: commonLabels };
+        const labels = objectLabels({ name: POSTGRES_NAME, component: "database", instance, image: pg.image, namespace });
+        const { workload: workloadLabels, selector } = labels;
+        const meta = labels.meta(POSTGRES_NAME);
         const clients = (args.clientLabels ?? []).map((matchLabels) => ({ podSelector: { matchLabels } }));
 
         // The data outlives mistakes where the stack says so; so must the password that opens it.
@@ -147,16 +145,7 @@ export class Postgres extends pulumi.ComponentResource {
                             ],
                         },
                     },
-                    volumeClaimTemplates: [
-                        {
-                            metadata: { name: "data", labels: selector },
-                            spec: {
-                                accessModes: ["ReadWriteOnce"],
-                                ...(pg.storage.storageClass ? { storageClassName: pg.storage.storageClass } : {}),
-                                resources: { requests: { storage: pg.storage.size } },
-                            },
-                        },
-                    ],
+                    volumeClaimTemplates: [{ metadata: { name: "data", labels: selector }, spec: claimSpec(pg.storage) }],
                 },
             },
             { ...keep, ignoreChanges: ["spec.volumeClaimTemplates"] },
@@ -170,7 +159,7 @@ export class Postgres extends pulumi.ComponentResource {
                     policyTypes: ["Ingress"],
                     // An empty `from` would admit everyone: with no clients, admit no one (no rules at
                     // all; the API server drops an empty list, which would be a perpetual diff).
-                    ...(clients.length > 0 ? { ingress: [{ from: clients, ports: [{ port: pg.port, protocol: "TCP" }] }] } : {}),
+                    ...(clients.length > 0 ? { ingress: [allowFrom(clients, pg.port)] } : {}),
                 },
             },
             child,

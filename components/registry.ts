@@ -5,7 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { RegistryConfig, registrySchema } from "./config";
-import { imageVersion, labels, PART_OF, selectorLabels } from "./labels";
+import * as kube from "./builders";
 import { checksum } from "./checksum";
 import { requestedStorageAnnotations } from "./data-protection";
 import { PG_SERVICE, pgServiceFile } from "./database-url";
@@ -21,13 +21,7 @@ import {
 import { REGISTRY_CONFIGMAP, REGISTRY_HEADLESS, REGISTRY_NAME, REGISTRY_SECRET } from "./names";
 import { secretChecksum } from "./secret-checksum";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
-
-type Container = k8s.types.input.core.v1.Container;
-type EnvVar = k8s.types.input.core.v1.EnvVar;
-type Volume = k8s.types.input.core.v1.Volume;
-type VolumeMount = k8s.types.input.core.v1.VolumeMount;
-type Affinity = k8s.types.input.core.v1.Affinity;
-type Probe = k8s.types.input.core.v1.Probe;
+import { Container, EnvVar, Probe, Volume, VolumeMount } from "./k8s-types";
 
 /** Registry Secret keys on PostgreSQL: the role's password (PGPASSWORD), and a libpq service file for the backup job. */
 export const DATABASE_PASSWORD_KEY = "database-password";
@@ -76,11 +70,18 @@ export class Registry extends pulumi.ComponentResource {
         const registry = args.registry ?? registryConfig({});
         const database = args.database ?? { type: "sqlite" };
         const child = { parent: this };
-        const commonLabels = labels({ name: REGISTRY_NAME, component: "registry", instance });
-        // The version label only where the image is, so an image edit touches only the workload.
-        const workloadLabels = labels({ name: REGISTRY_NAME, component: "registry", instance, version: imageVersion(registry.image) });
-        const selector = selectorLabels({ name: REGISTRY_NAME, instance });
-        const meta = (objectName: string) => ({ name: objectName, namespace, labels: commonLabels });
+        const {
+            common: commonLabels,
+            workload: workloadLabels,
+            selector,
+            meta,
+        } = kube.objectLabels({
+            name: REGISTRY_NAME,
+            component: "registry",
+            instance,
+            image: registry.image,
+            namespace,
+        });
 
         // No API access: registry 3.x does no leader election (all replicas are active).
         const serviceAccount = new k8s.core.v1.ServiceAccount(
@@ -157,9 +158,7 @@ export class Registry extends pulumi.ComponentResource {
             "checksum/config": checksum(settings),
             // A new DSN or token must reach the pods: their environment is read at start.
             ...(secret ? { "checksum/secret": secretChecksum("registry-secret-checksum-key", secretData, child) } : {}),
-            ...(registry.monitoring.scrapeAnnotations
-                ? { "prometheus.io/scrape": "true", "prometheus.io/port": String(registry.port), "prometheus.io/path": "/metrics" }
-                : {}),
+            ...(registry.monitoring.scrapeAnnotations ? kube.scrapeAnnotations(registry.port) : {}),
         };
 
         this.statefulSet = new k8s.apps.v1.StatefulSet(
@@ -189,15 +188,8 @@ export class Registry extends pulumi.ComponentResource {
                             enableServiceLinks: false,
                             terminationGracePeriodSeconds: 30,
                             ...(registry.priorityClassName ? { priorityClassName: registry.priorityClassName } : {}),
-                            affinity: registry.affinity ?? spreadAffinity(selector, registry.spread),
-                            topologySpreadConstraints: [
-                                {
-                                    maxSkew: 1,
-                                    topologyKey: "topology.kubernetes.io/zone",
-                                    whenUnsatisfiable: "ScheduleAnyway",
-                                    labelSelector: { matchLabels: selector },
-                                },
-                            ],
+                            affinity: registry.affinity ?? kube.spreadOverNodes(selector, registry.spread),
+                            topologySpreadConstraints: kube.topologySpread(selector, ["topology.kubernetes.io/zone"]),
                             ...(Object.keys(registry.nodeSelector).length > 0 ? { nodeSelector: registry.nodeSelector } : {}),
                             ...(registry.tolerations.length > 0 ? { tolerations: registry.tolerations } : {}),
                             ...(args.initContainers?.length ? { initContainers: args.initContainers } : {}),
@@ -230,11 +222,7 @@ export class Registry extends pulumi.ComponentResource {
                               volumeClaimTemplates: [
                                   {
                                       metadata: { name: "data", labels: selector },
-                                      spec: {
-                                          accessModes: ["ReadWriteOnce"],
-                                          ...(registry.storage.storageClass ? { storageClassName: registry.storage.storageClass } : {}),
-                                          resources: { requests: { storage: registry.storage.size } },
-                                      },
+                                      spec: kube.claimSpec(registry.storage),
                                   },
                               ],
                           }
@@ -250,7 +238,7 @@ export class Registry extends pulumi.ComponentResource {
                 {
                     metadata: meta(REGISTRY_NAME),
                     // A replica that is not Ready (e.g. database unreachable) may be evicted: it serves nothing anyway.
-                    spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: selector } },
+                    spec: kube.disruptionBudget(selector),
                 },
                 child,
             );
@@ -264,35 +252,10 @@ export class Registry extends pulumi.ComponentResource {
                     podSelector: { matchLabels: selector },
                     policyTypes: ["Ingress"],
                     ingress: [
-                        {
-                            // Agents and registry peers in this namespace.
-                            from: [
-                                {
-                                    podSelector: {
-                                        matchLabels: { "app.kubernetes.io/part-of": PART_OF },
-                                        matchExpressions: [
-                                            { key: "app.kubernetes.io/component", operator: "In", values: ["agent", "registry"] },
-                                        ],
-                                    },
-                                },
-                            ],
-                            ports: [{ port: registry.port, protocol: "TCP" }],
-                        },
-                        ...(scraped
-                            ? [
-                                  {
-                                      // Prometheus scrapes /metrics on the HTTP port.
-                                      from: [
-                                          {
-                                              namespaceSelector: {
-                                                  matchLabels: { "kubernetes.io/metadata.name": registry.monitoring.namespace },
-                                              },
-                                          },
-                                      ],
-                                      ports: [{ port: registry.port, protocol: "TCP" }],
-                                  },
-                              ]
-                            : []),
+                        // Agents and registry peers in this namespace.
+                        kube.allowFrom([kube.MESH_PEERS], registry.port),
+                        // Prometheus scrapes /metrics on the HTTP port.
+                        ...(scraped ? [kube.allowFrom([kube.namespacePeer(registry.monitoring.namespace)], registry.port)] : []),
                     ],
                 },
             },
@@ -306,13 +269,12 @@ export class Registry extends pulumi.ComponentResource {
                     apiVersion: "monitoring.coreos.com/v1",
                     kind: "ServiceMonitor",
                     metadata: meta(REGISTRY_NAME),
-                    spec: {
-                        selector: { matchLabels: { ...selector, [METRICS_LABEL]: "true" } },
-                        namespaceSelector: { matchNames: [namespace] },
-                        endpoints: [
-                            { port: "http", path: "/metrics", scheme: scheme.toLowerCase(), interval: registry.monitoring.interval },
-                        ],
-                    },
+                    spec: kube.serviceMonitorSpec({
+                        selector: { ...selector, [METRICS_LABEL]: "true" },
+                        namespace,
+                        interval: registry.monitoring.interval,
+                        scheme: scheme.toLowerCase(),
+                    }),
                 },
                 child,
             );
@@ -331,12 +293,4 @@ export function registryConfig(input: z.input<typeof registrySchema>): RegistryC
 
 function secretKeyEnv(name: string, key: string): EnvVar {
     return { name, valueFrom: { secretKeyRef: { name: REGISTRY_SECRET, key } } };
-}
-
-/** Replicas on different nodes: `required` refuses to co-locate, `preferred` only tries. */
-function spreadAffinity(selector: Record<string, string>, spread: "preferred" | "required"): Affinity {
-    const term = { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" };
-    return spread === "required"
-        ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } }
-        : { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
 }
