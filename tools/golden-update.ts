@@ -1,7 +1,7 @@
 // `npm run golden:update`: rewrites tests/golden/<stack>.yaml from the current program.
 import * as fs from "fs";
-import { GOLDEN_DIR, goldenFile, renderGolden } from "./golden";
-import { STACKS } from "./stacks";
+import { GOLDEN_DIR, goldenFile, renderGolden } from "../tests/support/golden";
+import { STACKS } from "../tests/support/stacks";
 
 async function main(): Promise<void> {
     fs.mkdirSync(GOLDEN_DIR, { recursive: true });
