@@ -82,7 +82,7 @@ export class Agent extends pulumi.ComponentResource {
         const codeConfigMap =
             agent.source.kind === "code"
                 ? new k8s.core.v1.ConfigMap(
-                      codeConfigMapName(agent.name),
+                      `${name}-code`,
                       { metadata: meta(codeConfigMapName(agent.name)), data: { [agent.source.fileName]: agent.source.content } },
                       child,
                   )
@@ -101,7 +101,7 @@ export class Agent extends pulumi.ComponentResource {
         const secret =
             agent.secretEnv.length > 0
                 ? new k8s.core.v1.Secret(
-                      agentSecretName(agent.name),
+                      `${name}-secret`,
                       { metadata: meta(agentSecretName(agent.name)), type: "Opaque", stringData: secretValues },
                       child,
                   )
@@ -115,7 +115,7 @@ export class Agent extends pulumi.ComponentResource {
 
         if (agent.mode === "customResource") {
             this.customResource = new k8s.apiextensions.CustomResource(
-                agent.name,
+                `${name}-mcpagent`,
                 {
                     apiVersion: MCPAGENT_API_VERSION,
                     kind: "MCPAgent",
@@ -125,7 +125,7 @@ export class Agent extends pulumi.ComponentResource {
                 { ...child, dependsOn: [args.crd, codeConfigMap, secret].filter((r): r is pulumi.Resource => r !== undefined) },
             );
         } else {
-            const deployed = this.deploy(args, {
+            const deployed = this.deploy(name, args, {
                 meta,
                 workloadLabels,
                 selector,
@@ -140,13 +140,13 @@ export class Agent extends pulumi.ComponentResource {
     }
 
     /** mode deployment: the pods, their Service, scaling, disruption budget, policy and monitoring. */
-    private deploy(args: AgentArgs, parts: DeployParts): { deployment: k8s.apps.v1.Deployment; url: pulumi.Output<string> } {
+    private deploy(name: string, args: AgentArgs, parts: DeployParts): { deployment: k8s.apps.v1.Deployment; url: pulumi.Output<string> } {
         const { agent, namespace } = args;
         const { meta, workloadLabels, selector, env } = parts;
         const child = { parent: this };
         const port = agent.service.port;
         const service = new k8s.core.v1.Service(
-            agent.name,
+            `${name}-service`,
             {
                 metadata: {
                     ...meta(agent.name),
@@ -173,7 +173,7 @@ export class Agent extends pulumi.ComponentResource {
         const persistence = agent.persistence?.enabled ? agent.persistence : undefined;
         if (persistence) {
             const claim = new k8s.core.v1.PersistentVolumeClaim(
-                workspaceClaimName(agent.name),
+                `${name}-workspace`,
                 {
                     metadata: { ...meta(workspaceClaimName(agent.name)), annotations: requestedStorageAnnotations(persistence) },
                     spec: kube.claimSpec(persistence),
@@ -195,15 +195,13 @@ export class Agent extends pulumi.ComponentResource {
 
         const podAnnotations: Record<string, pulumi.Input<string>> = {
             ...agentChecksums(agent, args.settings?.data ?? {}),
-            ...(parts.secretValues
-                ? { "checksum/secret": secretChecksum(`${agent.name}-secret-checksum-key`, parts.secretValues, child) }
-                : {}),
+            ...(parts.secretValues ? { "checksum/secret": secretChecksum(`${name}-secret-checksum-key`, parts.secretValues, child) } : {}),
             ...(agent.monitoring.scrapeAnnotations ? kube.scrapeAnnotations(port) : {}),
         };
 
         const containerEnv: EnvVar[] = [...wiredEnv(agent, { registryUrl: args.registryUrl, serviceHost }), ...env];
         const deployment = new k8s.apps.v1.Deployment(
-            agent.name,
+            `${name}-deployment`,
             {
                 metadata: {
                     ...meta(agent.name),
@@ -263,7 +261,7 @@ export class Agent extends pulumi.ComponentResource {
 
         if (agent.autoscaling) {
             new k8s.autoscaling.v2.HorizontalPodAutoscaler(
-                agent.name,
+                `${name}-hpa`,
                 {
                     metadata: meta(agent.name),
                     spec: {
@@ -289,7 +287,7 @@ export class Agent extends pulumi.ComponentResource {
         const multiplePods = agent.autoscaling ? agent.autoscaling.maxReplicas > 1 : agent.replicas > 1;
         if (multiplePods) {
             new k8s.policy.v1.PodDisruptionBudget(
-                agent.name,
+                `${name}-pdb`,
                 {
                     metadata: meta(agent.name),
                     // An agent pod that is not Ready serves nothing: let a drain evict it.
@@ -300,7 +298,7 @@ export class Agent extends pulumi.ComponentResource {
         }
 
         new k8s.networking.v1.NetworkPolicy(
-            agent.name,
+            `${name}-network-policy`,
             {
                 metadata: meta(agent.name),
                 spec: {
@@ -314,7 +312,7 @@ export class Agent extends pulumi.ComponentResource {
 
         if (agent.monitoring.serviceMonitor) {
             new k8s.apiextensions.CustomResource(
-                agent.name,
+                `${name}-service-monitor`,
                 {
                     apiVersion: "monitoring.coreos.com/v1",
                     kind: "ServiceMonitor",

@@ -31,20 +31,23 @@ export interface AgentsArgs {
     protectData?: boolean;
 }
 
-/** Creates the agents' resources as children of `opts.parent`; returns the agents in config order. */
-export function createAgents(args: AgentsArgs, opts: pulumi.ComponentResourceOptions): Agent[] {
+/**
+ * Creates the agents' resources as children of `opts.parent`, each Pulumi name starting with
+ * `name`; returns the agents in config order.
+ */
+export function createAgents(name: string, args: AgentsArgs, opts: pulumi.ComponentResourceOptions): Agent[] {
     const { namespace } = args;
     const instance = args.instance ?? pulumi.getStack();
     const sharedStorage = args.storage ?? {};
     const storage = SHARED_VOLUMES.some((volume) => sharedStorage[volume])
-        ? new SharedStorage("shared-storage", { storage: sharedStorage, namespace, instance, protectData: args.protectData }, opts)
+        ? new SharedStorage(`${name}-shared-storage`, { storage: sharedStorage, namespace, instance, protectData: args.protectData }, opts)
         : undefined;
     if (args.agents.length === 0) {
         return [];
     }
     const data = agentSettings();
     const settings = new k8s.core.v1.ConfigMap(
-        AGENT_SETTINGS_CONFIGMAP,
+        `${name}-agent-settings`,
         {
             metadata: {
                 name: AGENT_SETTINGS_CONFIGMAP,
@@ -58,7 +61,7 @@ export function createAgents(args: AgentsArgs, opts: pulumi.ComponentResourceOpt
     return args.agents.map(
         (agent) =>
             new Agent(
-                agent.name,
+                `${name}-agent-${agent.name}`,
                 {
                     agent,
                     namespace,

@@ -70,9 +70,9 @@ export class Backup extends pulumi.ComponentResource {
         } = objectLabels({ name: BACKUP_NAME, component: "backup", instance, image, namespace });
 
         const scripts = backupScripts();
-        const scriptsMap = new k8s.core.v1.ConfigMap(BACKUP_SCRIPTS, { metadata: meta(BACKUP_SCRIPTS), data: scripts }, child);
+        const scriptsMap = new k8s.core.v1.ConfigMap(`${name}-scripts`, { metadata: meta(BACKUP_SCRIPTS), data: scripts }, child);
         const claim = new k8s.core.v1.PersistentVolumeClaim(
-            BACKUP_CLAIM,
+            `${name}-claim`,
             {
                 metadata: { ...meta(BACKUP_CLAIM), annotations: requestedStorageAnnotations(backup.storage) },
                 spec: claimSpec(backup.storage),
@@ -119,7 +119,7 @@ export class Backup extends pulumi.ComponentResource {
         }
 
         const cronJob = new k8s.batch.v1.CronJob(
-            BACKUP_NAME,
+            `${name}-cronjob`,
             {
                 metadata: { ...meta(BACKUP_NAME), labels: workloadLabels },
                 spec: {
@@ -164,7 +164,7 @@ export class Backup extends pulumi.ComponentResource {
         );
 
         new k8s.networking.v1.NetworkPolicy(
-            BACKUP_NAME,
+            `${name}-network-policy`,
             {
                 // Backup pods serve nothing: no ingress at all. (Policy type Ingress without rules;
                 // an empty `ingress: []` means the same but the API server drops it, a perpetual diff.)

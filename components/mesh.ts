@@ -43,13 +43,14 @@ export class McpMesh extends pulumi.ComponentResource {
         const { config } = args;
         const instance = args.instance ?? pulumi.getStack();
 
-        this.namespace = this.createNamespace(config, instance);
+        this.namespace = this.createNamespace(name, config, instance);
         // Cluster-wide, holding every MCPAgent of every namespace: never deleted by this stack,
         // not on destroy and not when installCrds is switched off.
-        this.crd = config.installCrds ? mcpAgentCrd(instance, dataOptions(this, config.protectData)) : undefined;
-        const postgres = this.createDatabase(config, instance, args.secrets.databasePassword);
-        this.registry = this.createRegistry(config, instance, postgres);
+        this.crd = config.installCrds ? mcpAgentCrd(`${name}-mcpagents-crd`, instance, dataOptions(this, config.protectData)) : undefined;
+        const postgres = this.createDatabase(name, config, instance, args.secrets.databasePassword);
+        this.registry = this.createRegistry(name, config, instance, postgres);
         this.agents = createAgents(
+            name,
             {
                 agents: config.agents,
                 storage: config.storage,
@@ -63,8 +64,9 @@ export class McpMesh extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.backup = config.backup.enabled ? this.createBackup(config, instance) : undefined;
+        this.backup = config.backup.enabled ? this.createBackup(name, config, instance) : undefined;
         meshNetworkPolicies(
+            name,
             {
                 config,
                 namespace: this.namespace,
@@ -80,12 +82,12 @@ export class McpMesh extends pulumi.ComponentResource {
     }
 
     /** The namespace, labelled for Pod Security Standards `restricted`; or the name of an existing one. */
-    private createNamespace(config: MeshConfig, instance: string): pulumi.Output<string> {
+    private createNamespace(name: string, config: MeshConfig, instance: string): pulumi.Output<string> {
         if (!config.createNamespace) {
             return pulumi.output(config.namespace);
         }
         return new k8s.core.v1.Namespace(
-            "namespace",
+            `${name}-namespace`,
             {
                 metadata: {
                     name: config.namespace,
@@ -104,12 +106,17 @@ export class McpMesh extends pulumi.ComponentResource {
     }
 
     /** PostgreSQL (external or provisioned) when `database.type=postgres`. */
-    private createDatabase(config: MeshConfig, instance: string, externalPassword?: pulumi.Output<string>): Postgres | undefined {
+    private createDatabase(
+        name: string,
+        config: MeshConfig,
+        instance: string,
+        externalPassword?: pulumi.Output<string>,
+    ): Postgres | undefined {
         if (config.database.type !== "postgres") {
             return undefined;
         }
         return new Postgres(
-            "postgres",
+            `${name}-postgres`,
             {
                 postgres: config.database.postgres,
                 namespace: this.namespace,
@@ -122,10 +129,10 @@ export class McpMesh extends pulumi.ComponentResource {
         );
     }
 
-    private createRegistry(config: MeshConfig, instance: string, postgres: Postgres | undefined): Registry {
+    private createRegistry(name: string, config: MeshConfig, instance: string, postgres: Postgres | undefined): Registry {
         const pg = config.database.postgres;
         return new Registry(
-            "registry",
+            `${name}-registry`,
             {
                 registry: config.registry,
                 namespace: this.namespace,
@@ -138,10 +145,10 @@ export class McpMesh extends pulumi.ComponentResource {
         );
     }
 
-    private createBackup(config: MeshConfig, instance: string): Backup {
+    private createBackup(name: string, config: MeshConfig, instance: string): Backup {
         const pg = config.database.postgres;
         return new Backup(
-            "backup",
+            `${name}-backup`,
             {
                 backup: config.backup,
                 database:

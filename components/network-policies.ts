@@ -31,8 +31,8 @@ export interface NetworkPoliciesArgs {
     postgresPods: Record<string, string>;
 }
 
-/** The policies above; returns nothing (they are children of `opts.parent`). */
-export function meshNetworkPolicies(args: NetworkPoliciesArgs, opts: pulumi.CustomResourceOptions): void {
+/** The policies above, children of `opts.parent` whose Pulumi names start with `prefix`; returns nothing. */
+export function meshNetworkPolicies(prefix: string, args: NetworkPoliciesArgs, opts: pulumi.CustomResourceOptions): void {
     const { config, namespace, instance } = args;
     const commonLabels = labels({ name: MESH, component: "network-policy", instance });
     const meta = (name: string) => ({ name, namespace, labels: commonLabels });
@@ -40,14 +40,14 @@ export function meshNetworkPolicies(args: NetworkPoliciesArgs, opts: pulumi.Cust
     const everyMeshPod: LabelSelector = config.createNamespace ? {} : { matchLabels: { "app.kubernetes.io/part-of": PART_OF } };
 
     new k8s.networking.v1.NetworkPolicy(
-        DEFAULT_DENY_POLICY,
+        `${prefix}-default-deny`,
         { metadata: meta(DEFAULT_DENY_POLICY), spec: { podSelector: everyMeshPod, policyTypes: ["Ingress", "Egress"] } },
         opts,
     );
 
     const dns = config.network.dns;
     new k8s.networking.v1.NetworkPolicy(
-        DNS_POLICY,
+        `${prefix}-allow-dns`,
         {
             metadata: meta(DNS_POLICY),
             spec: {
@@ -92,7 +92,7 @@ export function meshNetworkPolicies(args: NetworkPoliciesArgs, opts: pulumi.Cust
             : []),
     ];
     new k8s.networking.v1.NetworkPolicy(
-        AGENT_EGRESS_POLICY,
+        `${prefix}-agents-egress`,
         {
             metadata: meta(AGENT_EGRESS_POLICY),
             spec: {
@@ -111,14 +111,14 @@ export function meshNetworkPolicies(args: NetworkPoliciesArgs, opts: pulumi.Cust
             pg.mode === "provision"
                 ? { to: [{ podSelector: { matchLabels: args.postgresPods } }], ports: [{ port: pg.port, protocol: "TCP" }] }
                 : { ports: [{ port: pg.port, protocol: "TCP" }] };
-        const clients: [string, Record<string, string>, boolean][] = [
-            [REGISTRY_EGRESS_POLICY, args.registryPods, true],
-            [BACKUP_EGRESS_POLICY, args.backupPods, config.backup.enabled],
+        const clients: [string, string, Record<string, string>, boolean][] = [
+            [`${prefix}-registry-egress`, REGISTRY_EGRESS_POLICY, args.registryPods, true],
+            [`${prefix}-backup-egress`, BACKUP_EGRESS_POLICY, args.backupPods, config.backup.enabled],
         ];
-        for (const [name, podLabels, wanted] of clients) {
+        for (const [resourceName, name, podLabels, wanted] of clients) {
             if (wanted) {
                 new k8s.networking.v1.NetworkPolicy(
-                    name,
+                    resourceName,
                     {
                         metadata: meta(name),
                         spec: { podSelector: { matchLabels: podLabels }, policyTypes: ["Egress"], egress: [toDatabase] },

@@ -52,7 +52,7 @@ export class Postgres extends pulumi.ComponentResource {
             this.host = pulumi.output(pg.host ?? "");
             this.password = pulumi.secret(args.externalPassword ?? pulumi.output(""));
         } else {
-            const provisioned = this.provision(args, child);
+            const provisioned = this.provision(name, args, child);
             this.host = provisioned.host;
             this.password = pulumi.secret(provisioned.password);
         }
@@ -60,7 +60,7 @@ export class Postgres extends pulumi.ComponentResource {
         this.registerOutputs({ host: this.host });
     }
 
-    private provision(args: PostgresArgs, child: pulumi.CustomResourceOptions) {
+    private provision(name: string, args: PostgresArgs, child: pulumi.CustomResourceOptions) {
         const { namespace } = args;
         const instance = args.instance ?? pulumi.getStack();
         const pg = args.postgres;
@@ -71,10 +71,10 @@ export class Postgres extends pulumi.ComponentResource {
 
         // The data outlives mistakes where the stack says so; so must the password that opens it.
         const keep = args.protectData ? dataOptions(this, true) : child;
-        const password = new random.RandomPassword("postgres-password", { length: 32, special: false }, keep).result;
-        const secret = new k8s.core.v1.Secret(POSTGRES_NAME, { metadata: meta, type: "Opaque", stringData: { password } }, keep);
+        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, keep).result;
+        const secret = new k8s.core.v1.Secret(`${name}-secret`, { metadata: meta, type: "Opaque", stringData: { password } }, keep);
         const service = new k8s.core.v1.Service(
-            POSTGRES_NAME,
+            `${name}-service`,
             {
                 metadata: meta,
                 spec: {
@@ -88,7 +88,7 @@ export class Postgres extends pulumi.ComponentResource {
         );
         const pgIsReady = ["pg_isready", "-h", "127.0.0.1", "-p", String(pg.port), "-U", pg.user, "-d", pg.database];
         new k8s.apps.v1.StatefulSet(
-            POSTGRES_NAME,
+            `${name}-statefulset`,
             {
                 metadata: { ...meta, labels: workloadLabels, annotations: requestedStorageAnnotations(pg.storage) },
                 spec: {
@@ -151,7 +151,7 @@ export class Postgres extends pulumi.ComponentResource {
             { ...keep, ignoreChanges: ["spec.volumeClaimTemplates"] },
         );
         new k8s.networking.v1.NetworkPolicy(
-            POSTGRES_NAME,
+            `${name}-network-policy`,
             {
                 metadata: meta,
                 spec: {

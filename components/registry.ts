@@ -85,13 +85,13 @@ export class Registry extends pulumi.ComponentResource {
 
         // No API access: registry 3.x does no leader election (all replicas are active).
         const serviceAccount = new k8s.core.v1.ServiceAccount(
-            REGISTRY_NAME,
+            `${name}-service-account`,
             { metadata: meta(REGISTRY_NAME), automountServiceAccountToken: false },
             child,
         );
 
         const settings = registrySettings(registry, database);
-        const configMap = new k8s.core.v1.ConfigMap(REGISTRY_CONFIGMAP, { metadata: meta(REGISTRY_CONFIGMAP), data: settings }, child);
+        const configMap = new k8s.core.v1.ConfigMap(`${name}-settings`, { metadata: meta(REGISTRY_CONFIGMAP), data: settings }, child);
 
         const secretData: Record<string, pulumi.Output<string>> = {};
         if (args.databasePassword && database.type === "postgres") {
@@ -102,7 +102,7 @@ export class Registry extends pulumi.ComponentResource {
         const secret =
             Object.keys(secretData).length > 0
                 ? new k8s.core.v1.Secret(
-                      REGISTRY_SECRET,
+                      `${name}-secret`,
                       { metadata: meta(REGISTRY_SECRET), type: "Opaque", stringData: secretData },
                       child,
                   )
@@ -110,7 +110,7 @@ export class Registry extends pulumi.ComponentResource {
         const secretEnv: EnvVar[] = [...(args.databasePassword ? [secretKeyEnv("PGPASSWORD", DATABASE_PASSWORD_KEY)] : [])];
 
         const headless = new k8s.core.v1.Service(
-            REGISTRY_HEADLESS,
+            `${name}-headless`,
             {
                 metadata: meta(REGISTRY_HEADLESS),
                 spec: {
@@ -123,7 +123,7 @@ export class Registry extends pulumi.ComponentResource {
             child,
         );
         const service = new k8s.core.v1.Service(
-            REGISTRY_NAME,
+            `${name}-service`,
             {
                 // The headless Service selects the same pods: scrape through this one only.
                 metadata: {
@@ -157,12 +157,12 @@ export class Registry extends pulumi.ComponentResource {
         const podAnnotations: Record<string, pulumi.Input<string>> = {
             "checksum/config": checksum(settings),
             // A new DSN or token must reach the pods: their environment is read at start.
-            ...(secret ? { "checksum/secret": secretChecksum("registry-secret-checksum-key", secretData, child) } : {}),
+            ...(secret ? { "checksum/secret": secretChecksum(`${name}-secret-checksum-key`, secretData, child) } : {}),
             ...(registry.monitoring.scrapeAnnotations ? kube.scrapeAnnotations(registry.port) : {}),
         };
 
         this.statefulSet = new k8s.apps.v1.StatefulSet(
-            REGISTRY_NAME,
+            `${name}-statefulset`,
             {
                 metadata: {
                     ...meta(REGISTRY_NAME),
@@ -234,7 +234,7 @@ export class Registry extends pulumi.ComponentResource {
 
         if (registry.replicas > 1) {
             new k8s.policy.v1.PodDisruptionBudget(
-                REGISTRY_NAME,
+                `${name}-pdb`,
                 {
                     metadata: meta(REGISTRY_NAME),
                     // A replica that is not Ready (e.g. database unreachable) may be evicted: it serves nothing anyway.
@@ -245,7 +245,7 @@ export class Registry extends pulumi.ComponentResource {
         }
 
         new k8s.networking.v1.NetworkPolicy(
-            REGISTRY_NAME,
+            `${name}-network-policy`,
             {
                 metadata: meta(REGISTRY_NAME),
                 spec: {
@@ -264,7 +264,7 @@ export class Registry extends pulumi.ComponentResource {
 
         if (registry.monitoring.serviceMonitor) {
             new k8s.apiextensions.CustomResource(
-                REGISTRY_NAME,
+                `${name}-service-monitor`,
                 {
                     apiVersion: "monitoring.coreos.com/v1",
                     kind: "ServiceMonitor",

@@ -33,7 +33,7 @@ export class SharedStorage extends pulumi.ComponentResource {
             }
             const claimName = SHARED_VOLUME_CLAIMS[volume].claim;
             const claim = new k8s.core.v1.PersistentVolumeClaim(
-                claimName,
+                `${name}-${volume}`,
                 {
                     metadata: {
                         name: claimName,
