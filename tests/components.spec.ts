@@ -3,6 +3,8 @@
 import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import { Agent, agentConfig } from "../components/agent";
+import { parseMeshConfig } from "../components/config";
+import { McpMesh } from "../components/mesh";
 import { Registry, registryConfig } from "../components/registry";
 import { renderStack } from "./support/render";
 import { find, ofKind } from "./support/stacks";
@@ -54,5 +56,37 @@ describe("components in a bare program (no stack config)", () => {
                 .sort(),
             ["hello-code", "mcp-registry-config"],
         );
+    });
+});
+
+describe("two McpMesh in one program", () => {
+    it("do not collide: every URN is unique, each mesh's objects land in its own namespace", async () => {
+        const agents = [{ name: "hello-world", code: "agents/hello_world.py" }];
+        const { objects, resources } = await renderStack({
+            stack: "shared",
+            config: NO_CONFIG,
+            program: (opts) => {
+                const first = new McpMesh("team-a", { config: parseMeshConfig({ namespace: "team-a", agents }), secrets: {} }, opts);
+                const second = new McpMesh(
+                    "team-b",
+                    { config: parseMeshConfig({ namespace: "team-b", installCrds: false, agents }), secrets: {} },
+                    opts,
+                );
+                return { first: first.registry.url, second: second.registry.url };
+            },
+        });
+        const urns = resources.map((resource) => resource.urn);
+        const repeated = urns.filter((urn, i) => urns.indexOf(urn) !== i);
+        assert.deepEqual(repeated, [], "URNs registered twice");
+        // Each child is named after its mesh.
+        for (const resource of resources) {
+            assert.match(resource.name, /^team-[ab](-|$)/, resource.urn);
+        }
+        assert.deepEqual(
+            ofKind(objects, "StatefulSet").map((s) => `${s.metadata.namespace}/${s.metadata.name}`),
+            ["team-a/mcp-mesh-registry", "team-b/mcp-mesh-registry"],
+        );
+        assert.equal(ofKind(objects, "CustomResourceDefinition").length, 1);
+        assert.equal(ofKind(objects, "Deployment").length, 2);
     });
 });
