@@ -1,5 +1,5 @@
 // The registry's plain settings (the ConfigMap's env keys), per the released image's contract:
-// only variables the registry reads (see ../shared/reference/mcp-mesh-runtime.md and README.md).
+// only variables the registry reads (README.md, "What the pinned release does").
 import { RegistryConfig } from "./config";
 import { PostgresEndpoint, postgresDsn } from "./database-url";
 
