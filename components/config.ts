@@ -93,7 +93,7 @@ export const registrySchema = z.strictObject({
 
 export const POSTGRES_IMAGE = "postgres:17.2";
 
-export const postgresSchema = z
+const postgresSchema = z
     .strictObject({
         /** `external`: connect to an existing server; `provision`: run one in the cluster. */
         mode: z.enum(["external", "provision"]).default("external"),
@@ -191,8 +191,7 @@ export const meshSchema = z
 
 export type MeshConfig = z.output<typeof meshSchema>;
 export type RegistryConfig = MeshConfig["registry"];
-export type DatabaseConfig = MeshConfig["database"];
-export type PostgresConfig = DatabaseConfig["postgres"];
+export type PostgresConfig = MeshConfig["database"]["postgres"];
 
 /** The user's mistakes in stack config; Pulumi prints a RunError without a stack trace. */
 export class ConfigError extends pulumi.RunError {

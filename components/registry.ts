@@ -8,7 +8,7 @@ import { RegistryConfig, registrySchema } from "./config";
 import * as kube from "./builders";
 import { checksum } from "./checksum";
 import { requestedStorageAnnotations } from "./data-protection";
-import { PG_SERVICE, pgServiceFile } from "./database-url";
+import { pgServiceFile } from "./database-url";
 import {
     DATA_DIR,
     REGISTRY_HEALTH_PATH,
@@ -26,7 +26,6 @@ import { Container, EnvVar, Probe, Volume, VolumeMount } from "./k8s-types";
 /** Registry Secret keys on PostgreSQL: the role's password (PGPASSWORD), and a libpq service file for the backup job. */
 export const DATABASE_PASSWORD_KEY = "database-password";
 export const PG_SERVICE_KEY = "pg_service.conf";
-export { PG_SERVICE };
 const METRICS_LABEL = "mcp-mesh.io/metrics";
 
 export interface RegistryArgs {
@@ -65,34 +64,36 @@ export class Registry extends pulumi.ComponentResource {
 
     constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Registry", name, {}, opts);
-        const { namespace } = args;
-        const instance = args.instance ?? pulumi.getStack();
         const registry = args.registry ?? registryConfig({});
-        const database = args.database ?? { type: "sqlite" };
+        const parts: Parts = {
+            name,
+            args,
+            registry,
+            database: args.database ?? { type: "sqlite" },
+            labels: kube.objectLabels({
+                name: REGISTRY_NAME,
+                component: "registry",
+                instance: args.instance ?? pulumi.getStack(),
+                image: registry.image,
+                namespace: args.namespace,
+            }),
+            scheme: registry.tls.secretName ? "HTTPS" : "HTTP",
+        };
+        const settings = this.createSettings(parts);
+        const service = this.createServices(parts);
+        this.statefulSet = this.createStatefulSet(parts, settings, service.headless);
+        this.createPolicies(parts);
+
+        this.serviceName = service.client.metadata.name;
+        this.url = pulumi.interpolate`${parts.scheme.toLowerCase()}://${service.client.metadata.name}.${service.client.metadata.namespace}.svc.cluster.local:${registry.port}`;
+        this.registerOutputs({ serviceName: this.serviceName, url: this.url });
+    }
+
+    /** The settings ConfigMap, and on PostgreSQL the Secret with the password and the libpq service file. */
+    private createSettings({ name, args, registry, database, labels }: Parts): Settings {
         const child = { parent: this };
-        const {
-            common: commonLabels,
-            workload: workloadLabels,
-            selector,
-            meta,
-        } = kube.objectLabels({
-            name: REGISTRY_NAME,
-            component: "registry",
-            instance,
-            image: registry.image,
-            namespace,
-        });
-
-        // No API access: registry 3.x does no leader election (all replicas are active).
-        const serviceAccount = new k8s.core.v1.ServiceAccount(
-            `${name}-service-account`,
-            { metadata: meta(REGISTRY_NAME), automountServiceAccountToken: false },
-            child,
-        );
-
-        const settings = registrySettings(registry, database);
-        const configMap = new k8s.core.v1.ConfigMap(`${name}-settings`, { metadata: meta(REGISTRY_CONFIGMAP), data: settings }, child);
-
+        const data = registrySettings(registry, database);
+        const configMap = new k8s.core.v1.ConfigMap(`${name}-settings`, { metadata: labels.meta(REGISTRY_CONFIGMAP), data }, child);
         const secretData: Record<string, pulumi.Output<string>> = {};
         if (args.databasePassword && database.type === "postgres") {
             const endpoint = database.endpoint;
@@ -103,47 +104,53 @@ export class Registry extends pulumi.ComponentResource {
             Object.keys(secretData).length > 0
                 ? new k8s.core.v1.Secret(
                       `${name}-secret`,
-                      { metadata: meta(REGISTRY_SECRET), type: "Opaque", stringData: secretData },
+                      { metadata: labels.meta(REGISTRY_SECRET), type: "Opaque", stringData: secretData },
                       child,
                   )
                 : undefined;
-        const secretEnv: EnvVar[] = [...(args.databasePassword ? [secretKeyEnv("PGPASSWORD", DATABASE_PASSWORD_KEY)] : [])];
+        return { data, configMap, secret, secretData };
+    }
 
+    /** The headless Service (the StatefulSet's, every pod ready or not) and the client Service agents call. */
+    private createServices({ name, registry, labels }: Parts): { headless: k8s.core.v1.Service; client: k8s.core.v1.Service } {
+        const child = { parent: this };
+        const ports = [{ name: "http", port: registry.port, targetPort: "http", protocol: "TCP" }];
         const headless = new k8s.core.v1.Service(
             `${name}-headless`,
             {
-                metadata: meta(REGISTRY_HEADLESS),
-                spec: {
-                    clusterIP: "None",
-                    publishNotReadyAddresses: true,
-                    selector,
-                    ports: [{ name: "http", port: registry.port, targetPort: "http", protocol: "TCP" }],
-                },
+                metadata: labels.meta(REGISTRY_HEADLESS),
+                spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: labels.selector, ports },
             },
             child,
         );
-        const service = new k8s.core.v1.Service(
+        const client = new k8s.core.v1.Service(
             `${name}-service`,
             {
                 // The headless Service selects the same pods: scrape through this one only.
                 metadata: {
-                    ...meta(REGISTRY_NAME),
-                    labels: registry.monitoring.serviceMonitor ? { ...commonLabels, [METRICS_LABEL]: "true" } : commonLabels,
+                    ...labels.meta(REGISTRY_NAME),
+                    labels: registry.monitoring.serviceMonitor ? { ...labels.common, [METRICS_LABEL]: "true" } : labels.common,
                 },
-                spec: {
-                    type: "ClusterIP",
-                    selector,
-                    ports: [{ name: "http", port: registry.port, targetPort: "http", protocol: "TCP" }],
-                },
+                spec: { type: "ClusterIP", selector: labels.selector, ports },
             },
             child,
         );
+        return { headless, client };
+    }
 
-        const scheme = registry.tls.secretName ? "HTTPS" : "HTTP";
-        // Only for a version that serves /metrics: the config refuses both options otherwise.
-        const scraped = registry.monitoring.scrapeAnnotations || registry.monitoring.serviceMonitor;
+    /** The ServiceAccount (no API token) and the StatefulSet: the pods, their volumes and, on SQLite, the claim template. */
+    private createStatefulSet(parts: Parts, settings: Settings, headless: k8s.core.v1.Service): k8s.apps.v1.StatefulSet {
+        const { name, args, registry, database, labels } = parts;
+        const { selector, meta } = labels;
+        const child = { parent: this };
+        // No API access: registry 3.x does no leader election (all replicas are active).
+        const serviceAccount = new k8s.core.v1.ServiceAccount(
+            `${name}-service-account`,
+            { metadata: meta(REGISTRY_NAME), automountServiceAccountToken: false },
+            child,
+        );
         const httpProbe = (path: string, probe: RegistryConfig["probes"]["liveness"]): Probe => ({
-            httpGet: { path, port: "http", scheme },
+            httpGet: { path, port: "http", scheme: parts.scheme },
             ...probe,
         });
         // On PostgreSQL the registry writes nothing locally: only SQLite gets a per-replica volume.
@@ -154,19 +161,20 @@ export class Registry extends pulumi.ComponentResource {
             volumes.push({ name: "tls", secret: { secretName: registry.tls.secretName, defaultMode: 0o440 } });
             mounts.push({ name: "tls", mountPath: TLS_DIR, readOnly: true });
         }
+        const secretEnv: EnvVar[] = args.databasePassword ? [secretKeyEnv("PGPASSWORD", DATABASE_PASSWORD_KEY)] : [];
         const podAnnotations: Record<string, pulumi.Input<string>> = {
-            "checksum/config": checksum(settings),
+            "checksum/config": checksum(settings.data),
             // A new DSN or token must reach the pods: their environment is read at start.
-            ...(secret ? { "checksum/secret": secretChecksum(`${name}-secret-checksum-key`, secretData, child) } : {}),
+            ...(settings.secret ? { "checksum/secret": secretChecksum(`${name}-secret-checksum-key`, settings.secretData, child) } : {}),
             ...(registry.monitoring.scrapeAnnotations ? kube.scrapeAnnotations(registry.port) : {}),
         };
 
-        this.statefulSet = new k8s.apps.v1.StatefulSet(
+        return new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
             {
                 metadata: {
                     ...meta(REGISTRY_NAME),
-                    labels: workloadLabels,
+                    labels: labels.workload,
                     // volumeClaimTemplates are immutable and ignored below: this shows a storage edit in preview.
                     ...(sqlite ? { annotations: requestedStorageAnnotations(registry.storage) } : {}),
                 },
@@ -180,7 +188,7 @@ export class Registry extends pulumi.ComponentResource {
                     persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
                     selector: { matchLabels: selector },
                     template: {
-                        metadata: { labels: workloadLabels, annotations: podAnnotations },
+                        metadata: { labels: labels.workload, annotations: podAnnotations },
                         spec: {
                             serviceAccountName: serviceAccount.metadata.name,
                             automountServiceAccountToken: false,
@@ -201,7 +209,7 @@ export class Registry extends pulumi.ComponentResource {
                                     // The image's CMD (--host 0.0.0.0 --port 8000) overrides PORT: pass the port here.
                                     args: registryArgs(registry.port),
                                     ports: [{ name: "http", containerPort: registry.port, protocol: "TCP" }],
-                                    envFrom: [{ configMapRef: { name: configMap.metadata.name } }],
+                                    envFrom: [{ configMapRef: { name: settings.configMap.metadata.name } }],
                                     ...(secretEnv.length > 0 ? { env: secretEnv } : {}),
                                     resources: registry.resources,
                                     securityContext: restrictedContainerSecurity(),
@@ -220,30 +228,31 @@ export class Registry extends pulumi.ComponentResource {
                     ...(sqlite
                         ? {
                               volumeClaimTemplates: [
-                                  {
-                                      metadata: { name: "data", labels: selector },
-                                      spec: kube.claimSpec(registry.storage),
-                                  },
+                                  { metadata: { name: "data", labels: selector }, spec: kube.claimSpec(registry.storage) },
                               ],
                           }
                         : {}),
                 },
             },
-            { ...child, dependsOn: secret ? [secret] : [], ignoreChanges: ["spec.volumeClaimTemplates"] },
+            { ...child, dependsOn: settings.secret ? [settings.secret] : [], ignoreChanges: ["spec.volumeClaimTemplates"] },
         );
+    }
 
+    /** The disruption budget (more than one replica), the NetworkPolicy, and the ServiceMonitor when asked for. */
+    private createPolicies({ name, args, registry, labels, scheme }: Parts): void {
+        const { selector, meta } = labels;
+        const child = { parent: this };
         if (registry.replicas > 1) {
             new k8s.policy.v1.PodDisruptionBudget(
                 `${name}-pdb`,
-                {
-                    metadata: meta(REGISTRY_NAME),
-                    // A replica that is not Ready (e.g. database unreachable) may be evicted: it serves nothing anyway.
-                    spec: kube.disruptionBudget(selector),
-                },
+                // A replica that is not Ready (e.g. database unreachable) may be evicted: it serves nothing anyway.
+                { metadata: meta(REGISTRY_NAME), spec: kube.disruptionBudget(selector) },
                 child,
             );
         }
 
+        // Only for a version that serves /metrics: the config refuses both options otherwise.
+        const scraped = registry.monitoring.scrapeAnnotations || registry.monitoring.serviceMonitor;
         new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,
             {
@@ -271,7 +280,7 @@ export class Registry extends pulumi.ComponentResource {
                     metadata: meta(REGISTRY_NAME),
                     spec: kube.serviceMonitorSpec({
                         selector: { ...selector, [METRICS_LABEL]: "true" },
-                        namespace,
+                        namespace: args.namespace,
                         interval: registry.monitoring.interval,
                         scheme: scheme.toLowerCase(),
                     }),
@@ -279,11 +288,25 @@ export class Registry extends pulumi.ComponentResource {
                 child,
             );
         }
-
-        this.serviceName = service.metadata.name;
-        this.url = pulumi.interpolate`${scheme.toLowerCase()}://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${registry.port}`;
-        this.registerOutputs({ serviceName: this.serviceName, url: this.url });
     }
+}
+
+/** What every step of the Registry's constructor needs: its name, its resolved Args, its labels. */
+interface Parts {
+    name: string;
+    args: RegistryArgs;
+    registry: RegistryConfig;
+    database: RegistryDatabase;
+    labels: kube.ObjectLabels;
+    scheme: "HTTP" | "HTTPS";
+}
+
+/** The settings step's results: what the pods read, and what rolls them. */
+interface Settings {
+    data: Record<string, string>;
+    configMap: k8s.core.v1.ConfigMap;
+    secret?: k8s.core.v1.Secret;
+    secretData: Record<string, pulumi.Output<string>>;
 }
 
 /** The registry's settings with the stack config's defaults; `input` as the `registry` section. */
