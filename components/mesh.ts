@@ -68,12 +68,22 @@ export class McpMesh extends pulumi.ComponentResource {
         meshNetworkPolicies(
             name,
             {
-                config,
                 namespace: this.namespace,
                 instance,
+                ownsNamespace: config.createNamespace,
+                dns: config.network.dns,
+                registryPort: config.registry.port,
+                agentPorts: config.agents.map((agent) => agent.service.port),
+                postgres:
+                    config.database.type === "postgres"
+                        ? {
+                              port: config.database.postgres.port,
+                              pods: config.database.postgres.mode === "provision" ? postgresPodLabels(instance) : undefined,
+                          }
+                        : undefined,
+                backup: config.backup.enabled,
                 registryPods: selectorLabels({ name: REGISTRY_NAME, instance }),
                 backupPods: backupPodLabels(instance),
-                postgresPods: postgresPodLabels(instance),
             },
             { parent: this },
         );
