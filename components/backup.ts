@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { BackupConfig } from "./backup-config";
-import { claimSpec, objectLabels } from "./builders";
+import { claimSpec, ObjectLabels, objectLabels } from "./builders";
 import { selectorLabels } from "./labels";
 import { claimOptions, requestedStorageAnnotations } from "./data-protection";
 import { checksum } from "./checksum";
@@ -62,13 +62,9 @@ export class Backup extends pulumi.ComponentResource {
         const { namespace, backup, database } = args;
         const instance = args.instance ?? pulumi.getStack();
         const child = { parent: this };
-        const sqlite = database.type === "sqlite";
         const image = database.type === "sqlite" ? backup.sqliteImage : database.image;
-        const {
-            workload: workloadLabels,
-            selector,
-            meta,
-        } = objectLabels({ name: BACKUP_NAME, component: "backup", instance, image, namespace });
+        const labels = objectLabels({ name: BACKUP_NAME, component: "backup", instance, image, namespace });
+        const { meta } = labels;
 
         const scripts = backupScripts();
         const scriptsMap = new k8s.core.v1.ConfigMap(`${name}-scripts`, { metadata: meta(BACKUP_SCRIPTS), data: scripts }, child);
@@ -81,96 +77,16 @@ export class Backup extends pulumi.ComponentResource {
             claimOptions(this, args.protectData ?? false),
         );
 
-        const env: EnvVar[] = [
-            { name: "BACKUP_DIR", value: BACKUP_DIR },
-            { name: "DB_TYPE", value: database.type },
-            { name: "RETENTION", value: String(backup.retention) },
-            ...(database.type === "sqlite"
-                ? [
-                      { name: "SQLITE_PATH", value: SQLITE_PATH },
-                      { name: "BACKUP_SOURCE", value: pulumi.interpolate`${namespace}/${SQLITE_CLAIM}` },
-                  ]
-                : [
-                      { name: "PGSERVICEFILE", value: `${PG_SERVICE_DIR}/${PG_SERVICE_KEY}` },
-                      { name: "PGSERVICE", value: PG_SERVICE },
-                      { name: "BACKUP_SOURCE", value: `postgres ${database.host}/${database.database}` },
-                  ]),
-        ];
-        const volumes: Volume[] = [
-            { name: "scripts", configMap: { name: scriptsMap.metadata.name, defaultMode: 0o555 } },
-            { name: "backup", persistentVolumeClaim: { claimName: claim.metadata.name } },
-            { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
-        ];
-        const mounts: VolumeMount[] = [
-            { name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true },
-            { name: "backup", mountPath: BACKUP_DIR },
-            { name: "tmp", mountPath: "/tmp" },
-        ];
-        if (!sqlite) {
-            volumes.push({
-                name: "database",
-                secret: { secretName: REGISTRY_SECRET, items: [{ key: PG_SERVICE_KEY, path: PG_SERVICE_KEY }], defaultMode: 0o440 },
-            });
-            mounts.push({ name: "database", mountPath: PG_SERVICE_DIR, readOnly: true });
-        }
-        if (sqlite) {
-            // Read-only use of registry-0's ReadWriteOnce claim: only possible on that pod's node.
-            volumes.push({ name: "data", persistentVolumeClaim: { claimName: SQLITE_CLAIM, readOnly: true } });
-            mounts.push({ name: "data", mountPath: "/data", readOnly: true });
-        }
-
-        const cronJob = new k8s.batch.v1.CronJob(
-            `${name}-cronjob`,
-            {
-                metadata: { ...meta(BACKUP_NAME), labels: workloadLabels },
-                spec: {
-                    schedule: backup.schedule,
-                    concurrencyPolicy: "Forbid",
-                    startingDeadlineSeconds: backup.startingDeadlineSeconds,
-                    successfulJobsHistoryLimit: backup.successfulJobsHistoryLimit,
-                    failedJobsHistoryLimit: backup.failedJobsHistoryLimit,
-                    jobTemplate: {
-                        metadata: { labels: workloadLabels },
-                        spec: {
-                            backoffLimit: 1,
-                            activeDeadlineSeconds: backup.deadlineSeconds,
-                            template: {
-                                metadata: { labels: workloadLabels, annotations: { "checksum/scripts": checksum(scripts) } },
-                                spec: {
-                                    restartPolicy: "Never",
-                                    automountServiceAccountToken: false,
-                                    enableServiceLinks: false,
-                                    securityContext: restrictedPodSecurity(),
-                                    ...(sqlite ? { affinity: besideRegistryPodZero() } : {}),
-                                    containers: [
-                                        {
-                                            name: "backup",
-                                            image,
-                                            imagePullPolicy: backup.imagePullPolicy,
-                                            command: ["sh", `${SCRIPTS_DIR}/backup.sh`],
-                                            env,
-                                            resources: backup.resources,
-                                            securityContext: restrictedContainerSecurity(),
-                                            volumeMounts: mounts,
-                                        },
-                                    ],
-                                    volumes,
-                                },
-                            },
-                        },
-                    },
-                },
-            },
-            { ...child, dependsOn: args.dependsOn ?? [] },
-        );
+        const { env, volumes, mounts } = jobInputs(args, { scripts: scriptsMap.metadata.name, claim: claim.metadata.name });
+        const cronJob = this.createCronJob(name, args, { image, labels, scriptsChecksum: checksum(scripts), env, volumes, mounts });
 
         new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,
             {
                 // Backup pods serve nothing: no ingress at all. (Policy type Ingress without rules;
                 // an empty `ingress: []` means the same but the API server drops it, a perpetual diff.)
-                metadata: meta(BACKUP_NAME),
-                spec: { podSelector: { matchLabels: selector }, policyTypes: ["Ingress"] },
+                metadata: labels.meta(BACKUP_NAME),
+                spec: { podSelector: { matchLabels: labels.selector }, policyTypes: ["Ingress"] },
             },
             child,
         );
@@ -179,6 +95,114 @@ export class Backup extends pulumi.ComponentResource {
         this.claimName = claim.metadata.name;
         this.registerOutputs({ cronJobName: this.cronJobName, claimName: this.claimName });
     }
+
+    /** The CronJob: one run at a time, its Job never retried more than once, its pod restricted. */
+    private createCronJob(name: string, args: BackupArgs, pod: JobPod): k8s.batch.v1.CronJob {
+        const { backup } = args;
+        const { labels } = pod;
+        return new k8s.batch.v1.CronJob(
+            `${name}-cronjob`,
+            {
+                metadata: { ...labels.meta(BACKUP_NAME), labels: labels.workload },
+                spec: {
+                    schedule: backup.schedule,
+                    concurrencyPolicy: "Forbid",
+                    startingDeadlineSeconds: backup.startingDeadlineSeconds,
+                    successfulJobsHistoryLimit: backup.successfulJobsHistoryLimit,
+                    failedJobsHistoryLimit: backup.failedJobsHistoryLimit,
+                    jobTemplate: {
+                        metadata: { labels: labels.workload },
+                        spec: {
+                            backoffLimit: 1,
+                            activeDeadlineSeconds: backup.deadlineSeconds,
+                            template: {
+                                metadata: { labels: labels.workload, annotations: { "checksum/scripts": pod.scriptsChecksum } },
+                                spec: {
+                                    restartPolicy: "Never",
+                                    automountServiceAccountToken: false,
+                                    enableServiceLinks: false,
+                                    securityContext: restrictedPodSecurity(),
+                                    ...(args.database.type === "sqlite" ? { affinity: besideRegistryPodZero() } : {}),
+                                    containers: [
+                                        {
+                                            name: "backup",
+                                            image: pod.image,
+                                            imagePullPolicy: backup.imagePullPolicy,
+                                            command: ["sh", `${SCRIPTS_DIR}/backup.sh`],
+                                            env: pod.env,
+                                            resources: backup.resources,
+                                            securityContext: restrictedContainerSecurity(),
+                                            volumeMounts: pod.mounts,
+                                        },
+                                    ],
+                                    volumes: pod.volumes,
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            { parent: this, dependsOn: args.dependsOn ?? [] },
+        );
+    }
+}
+
+/** What the backup pod is made of, besides the CronJob's own settings. */
+interface JobPod {
+    image: string;
+    labels: ObjectLabels;
+    scriptsChecksum: string;
+    env: EnvVar[];
+    volumes: Volume[];
+    mounts: VolumeMount[];
+}
+
+/**
+ * The job's environment and volumes: the scripts, the backup claim, and the database: registry
+ * pod 0's SQLite claim read-only, or the libpq service file from the registry Secret.
+ */
+function jobInputs(
+    args: BackupArgs,
+    names: { scripts: pulumi.Input<string>; claim: pulumi.Input<string> },
+): Pick<JobPod, "env" | "volumes" | "mounts"> {
+    const { backup, database, namespace } = args;
+    const env: EnvVar[] = [
+        { name: "BACKUP_DIR", value: BACKUP_DIR },
+        { name: "DB_TYPE", value: database.type },
+        { name: "RETENTION", value: String(backup.retention) },
+        ...(database.type === "sqlite"
+            ? [
+                  { name: "SQLITE_PATH", value: SQLITE_PATH },
+                  { name: "BACKUP_SOURCE", value: pulumi.interpolate`${namespace}/${SQLITE_CLAIM}` },
+              ]
+            : [
+                  { name: "PGSERVICEFILE", value: `${PG_SERVICE_DIR}/${PG_SERVICE_KEY}` },
+                  { name: "PGSERVICE", value: PG_SERVICE },
+                  { name: "BACKUP_SOURCE", value: `postgres ${database.host}/${database.database}` },
+              ]),
+    ];
+    const volumes: Volume[] = [
+        { name: "scripts", configMap: { name: names.scripts, defaultMode: 0o555 } },
+        { name: "backup", persistentVolumeClaim: { claimName: names.claim } },
+        { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+    ];
+    const mounts: VolumeMount[] = [
+        { name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true },
+        { name: "backup", mountPath: BACKUP_DIR },
+        { name: "tmp", mountPath: "/tmp" },
+    ];
+    if (database.type === "sqlite") {
+        // Read-only use of registry-0's ReadWriteOnce claim: only possible on that pod's node.
+        volumes.push({ name: "data", persistentVolumeClaim: { claimName: SQLITE_CLAIM, readOnly: true } });
+        mounts.push({ name: "data", mountPath: "/data", readOnly: true });
+    } else {
+        volumes.push({
+            name: "database",
+            secret: { secretName: REGISTRY_SECRET, items: [{ key: PG_SERVICE_KEY, path: PG_SERVICE_KEY }], defaultMode: 0o440 },
+        });
+        mounts.push({ name: "database", mountPath: PG_SERVICE_DIR, readOnly: true });
+    }
+    return { env, volumes, mounts };
 }
 
 /** Schedules the backup pod onto the node that runs registry pod 0 (which holds the RWO claim). */
