@@ -141,8 +141,8 @@ export class Agent extends pulumi.ComponentResource {
 
     /** mode deployment: the pods, their Service, scaling, disruption budget, policy and monitoring. */
     private deploy(name: string, args: AgentArgs, parts: DeployParts): { deployment: k8s.apps.v1.Deployment; url: pulumi.Output<string> } {
-        const { agent, namespace } = args;
-        const { meta, workloadLabels, selector, env } = parts;
+        const { agent } = args;
+        const { meta, selector } = parts;
         const child = { parent: this };
         const port = agent.service.port;
         const service = new k8s.core.v1.Service(
@@ -161,7 +161,15 @@ export class Agent extends pulumi.ComponentResource {
             child,
         );
         const serviceHost = pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`;
+        const deployment = this.createDeployment(name, args, parts, serviceHost);
+        this.createScaling(name, args, parts, deployment);
+        this.createPolicies(name, args, parts);
+        return { deployment, url: pulumi.interpolate`http://${serviceHost}:${port}` };
+    }
 
+    /** The code, a scratch /tmp, the agent's own workspace claim (`persistence`) and the shared claims it lists. */
+    private createVolumes(name: string, args: AgentArgs, parts: DeployParts): { volumes: Volume[]; mounts: VolumeMount[] } {
+        const { agent } = args;
         const volumes: Volume[] = [
             { name: "code", configMap: { name: parts.codeConfigMap, defaultMode: 0o444 } },
             { name: "tmp", emptyDir: { sizeLimit: "128Mi" } },
@@ -175,7 +183,7 @@ export class Agent extends pulumi.ComponentResource {
             const claim = new k8s.core.v1.PersistentVolumeClaim(
                 `${name}-workspace`,
                 {
-                    metadata: { ...meta(workspaceClaimName(agent.name)), annotations: requestedStorageAnnotations(persistence) },
+                    metadata: { ...parts.meta(workspaceClaimName(agent.name)), annotations: requestedStorageAnnotations(persistence) },
                     spec: kube.claimSpec(persistence),
                 },
                 claimOptions(this, args.protectData ?? false),
@@ -192,7 +200,21 @@ export class Agent extends pulumi.ComponentResource {
             volumes.push({ name: volumeName, persistentVolumeClaim: { claimName } });
             mounts.push({ name: volumeName, mountPath });
         }
+        return { volumes, mounts };
+    }
 
+    /** The Deployment: the runtime running the agent's script, wired to the registry and to its own Service. */
+    private createDeployment(
+        name: string,
+        args: AgentArgs,
+        parts: DeployParts,
+        serviceHost: pulumi.Output<string>,
+    ): k8s.apps.v1.Deployment {
+        const { agent } = args;
+        const { meta, workloadLabels, selector, env } = parts;
+        const child = { parent: this };
+        const port = agent.service.port;
+        const { volumes, mounts } = this.createVolumes(name, args, parts);
         const podAnnotations: Record<string, pulumi.Input<string>> = {
             ...agentChecksums(agent, args.settings?.data ?? {}),
             ...(parts.secretValues ? { "checksum/secret": secretChecksum(`${name}-secret-checksum-key`, parts.secretValues, child) } : {}),
@@ -200,7 +222,7 @@ export class Agent extends pulumi.ComponentResource {
         };
 
         const containerEnv: EnvVar[] = [...wiredEnv(agent, { registryUrl: args.registryUrl, serviceHost }), ...env];
-        const deployment = new k8s.apps.v1.Deployment(
+        return new k8s.apps.v1.Deployment(
             `${name}-deployment`,
             {
                 metadata: {
@@ -258,7 +280,13 @@ export class Agent extends pulumi.ComponentResource {
             },
             child,
         );
+    }
 
+    /** The HorizontalPodAutoscaler (`autoscaling`), and the disruption budget whenever more than one pod may run. */
+    private createScaling(name: string, args: AgentArgs, parts: DeployParts, deployment: k8s.apps.v1.Deployment): void {
+        const { agent } = args;
+        const { meta, selector } = parts;
+        const child = { parent: this };
         if (agent.autoscaling) {
             new k8s.autoscaling.v2.HorizontalPodAutoscaler(
                 `${name}-hpa`,
@@ -296,7 +324,13 @@ export class Agent extends pulumi.ComponentResource {
                 child,
             );
         }
+    }
 
+    /** Who may connect (see ingressRules), and the ServiceMonitor when asked for. */
+    private createPolicies(name: string, args: AgentArgs, parts: DeployParts): void {
+        const { agent, namespace } = args;
+        const { meta, selector } = parts;
+        const child = { parent: this };
         new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,
             {
@@ -322,8 +356,6 @@ export class Agent extends pulumi.ComponentResource {
                 child,
             );
         }
-
-        return { deployment, url: pulumi.interpolate`http://${serviceHost}:${port}` };
     }
 }
 
