@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PostgresConfig } from "./config";
-import { allowFrom, claimSpec, objectLabels } from "./builders";
+import { allowFrom, claimSpec, ObjectLabels, objectLabels } from "./builders";
 import { dataOptions, requestedStorageAnnotations } from "./data-protection";
 import { POSTGRES_NAME } from "./names";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
@@ -65,7 +65,7 @@ export class Postgres extends pulumi.ComponentResource {
         const instance = args.instance ?? pulumi.getStack();
         const pg = args.postgres;
         const labels = objectLabels({ name: POSTGRES_NAME, component: "database", instance, image: pg.image, namespace });
-        const { workload: workloadLabels, selector } = labels;
+        const { selector } = labels;
         const meta = labels.meta(POSTGRES_NAME);
         const clients = (args.clientLabels ?? []).map((matchLabels) => ({ podSelector: { matchLabels } }));
 
@@ -86,6 +86,34 @@ export class Postgres extends pulumi.ComponentResource {
             },
             child,
         );
+        this.createStatefulSet(name, pg, labels, secret.metadata.name, keep);
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-network-policy`,
+            {
+                metadata: meta,
+                spec: {
+                    podSelector: { matchLabels: selector },
+                    policyTypes: ["Ingress"],
+                    // An empty `from` would admit everyone: with no clients, admit no one (no rules at
+                    // all; the API server drops an empty list, which would be a perpetual diff).
+                    ...(clients.length > 0 ? { ingress: [allowFrom(clients, pg.port)] } : {}),
+                },
+            },
+            child,
+        );
+        return { host: pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`, password };
+    }
+
+    /** The server: one replica, its data on a claim template (retained), its password read from a mounted file. */
+    private createStatefulSet(
+        name: string,
+        pg: PostgresConfig,
+        labels: ObjectLabels,
+        secretName: pulumi.Input<string>,
+        keep: pulumi.CustomResourceOptions,
+    ): void {
+        const { workload: workloadLabels, selector } = labels;
+        const meta = labels.meta(POSTGRES_NAME);
         const pgIsReady = ["pg_isready", "-h", "127.0.0.1", "-p", String(pg.port), "-U", pg.user, "-d", pg.database];
         new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
@@ -139,7 +167,7 @@ export class Postgres extends pulumi.ComponentResource {
                                 },
                             ],
                             volumes: [
-                                { name: "password", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } },
+                                { name: "password", secret: { secretName: secretName, defaultMode: 0o440 } },
                                 { name: "run", emptyDir: { sizeLimit: "16Mi" } },
                                 { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
                             ],
@@ -150,21 +178,6 @@ export class Postgres extends pulumi.ComponentResource {
             },
             { ...keep, ignoreChanges: ["spec.volumeClaimTemplates"] },
         );
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-network-policy`,
-            {
-                metadata: meta,
-                spec: {
-                    podSelector: { matchLabels: selector },
-                    policyTypes: ["Ingress"],
-                    // An empty `from` would admit everyone: with no clients, admit no one (no rules at
-                    // all; the API server drops an empty list, which would be a perpetual diff).
-                    ...(clients.length > 0 ? { ingress: [allowFrom(clients, pg.port)] } : {}),
-                },
-            },
-            child,
-        );
-        return { host: pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`, password };
     }
 }
 
