@@ -328,7 +328,7 @@ export class Agent extends pulumi.ComponentResource {
 
     /** Who may connect (see ingressRules), and the ServiceMonitor when asked for. */
     private createPolicies(name: string, args: AgentArgs, parts: DeployParts): void {
-        const { agent, namespace } = args;
+        const { agent } = args;
         const { meta, selector } = parts;
         const child = { parent: this };
         new k8s.networking.v1.NetworkPolicy(
@@ -345,14 +345,9 @@ export class Agent extends pulumi.ComponentResource {
         );
 
         if (agent.monitoring.serviceMonitor) {
-            new k8s.apiextensions.CustomResource(
+            kube.serviceMonitor(
                 `${name}-service-monitor`,
-                {
-                    apiVersion: "monitoring.coreos.com/v1",
-                    kind: "ServiceMonitor",
-                    metadata: meta(agent.name),
-                    spec: kube.serviceMonitorSpec({ selector, namespace, interval: agent.monitoring.interval }),
-                },
+                { metadata: meta(agent.name), selector, interval: agent.monitoring.interval },
                 child,
             );
         }

@@ -1,6 +1,7 @@
 // Small Kubernetes builders for what several components need alike, so each decision (who may
 // connect, how pods spread, what a disruption budget allows, how a claim is asked for) has
 // one home. Each returns a typed object literal; the components turn them into resources.
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { imageVersion, labels, PART_OF, selectorLabels } from "./labels";
 import {
@@ -72,18 +73,35 @@ export function disruptionBudget(selector: Record<string, string>): PodDisruptio
     return { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: selector } };
 }
 
-/** A Prometheus Operator ServiceMonitor's spec: the Services labelled `selector`, port `http`, path /metrics. */
-export function serviceMonitorSpec(args: {
-    selector: Record<string, string>;
-    namespace: pulumi.Input<string>;
-    interval: string;
-    scheme?: string;
-}): Record<string, unknown> {
-    return {
-        selector: { matchLabels: args.selector },
-        namespaceSelector: { matchNames: [args.namespace] },
-        endpoints: [{ port: "http", path: "/metrics", ...(args.scheme ? { scheme: args.scheme } : {}), interval: args.interval }],
-    };
+/**
+ * A Prometheus Operator ServiceMonitor (needs its CRD in the cluster): the Services of
+ * `namespace` labelled `selector`, scraped on port `http` at /metrics.
+ */
+export function serviceMonitor(
+    resourceName: string,
+    args: {
+        metadata: { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> };
+        selector: Record<string, string>;
+        interval: string;
+        scheme?: string;
+    },
+    opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+    const { metadata } = args;
+    return new k8s.apiextensions.CustomResource(
+        resourceName,
+        {
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "ServiceMonitor",
+            metadata,
+            spec: {
+                selector: { matchLabels: args.selector },
+                namespaceSelector: { matchNames: [metadata.namespace] },
+                endpoints: [{ port: "http", path: "/metrics", ...(args.scheme ? { scheme: args.scheme } : {}), interval: args.interval }],
+            },
+        },
+        opts,
+    );
 }
 
 /** Replicas on different nodes: `required` refuses to co-locate, `preferred` only tries. */

@@ -239,7 +239,7 @@ export class Registry extends pulumi.ComponentResource {
     }
 
     /** The disruption budget (more than one replica), the NetworkPolicy, and the ServiceMonitor when asked for. */
-    private createPolicies({ name, args, registry, labels, scheme }: Parts): void {
+    private createPolicies({ name, registry, labels, scheme }: Parts): void {
         const { selector, meta } = labels;
         const child = { parent: this };
         if (registry.replicas > 1) {
@@ -272,18 +272,13 @@ export class Registry extends pulumi.ComponentResource {
         );
 
         if (registry.monitoring.serviceMonitor) {
-            new k8s.apiextensions.CustomResource(
+            kube.serviceMonitor(
                 `${name}-service-monitor`,
                 {
-                    apiVersion: "monitoring.coreos.com/v1",
-                    kind: "ServiceMonitor",
                     metadata: meta(REGISTRY_NAME),
-                    spec: kube.serviceMonitorSpec({
-                        selector: { ...selector, [METRICS_LABEL]: "true" },
-                        namespace: args.namespace,
-                        interval: registry.monitoring.interval,
-                        scheme: scheme.toLowerCase(),
-                    }),
+                    selector: { ...selector, [METRICS_LABEL]: "true" },
+                    interval: registry.monitoring.interval,
+                    scheme: scheme.toLowerCase(),
                 },
                 child,
             );
