@@ -45,7 +45,7 @@ export interface AgentArgs {
      */
     settings?: { configMap: pulumi.Input<string>; data: Record<string, string> };
     /** Values of the agent's `secretEnv` names, from encrypted stack config. Default: none. */
-    secrets?: Record<string, pulumi.Output<string>>;
+    secrets?: Record<string, pulumi.Input<string>>;
     /** Claim names of the shared volumes (`storage.*`) the stack defines. Default: none. */
     sharedClaims?: Partial<Record<SharedVolume, pulumi.Input<string>>>;
     /** Namespace whose pods may scrape /metrics. Default: `monitoring`. */

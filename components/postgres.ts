@@ -25,7 +25,7 @@ export interface PostgresArgs {
      */
     postgres: PostgresConfig;
     /** Password of an external server (mode `external`), e.g. from encrypted stack config. Default: empty. */
-    externalPassword?: pulumi.Output<string>;
+    externalPassword?: pulumi.Input<string>;
     /** Pod labels allowed to connect (registry, backup job). Default: none (nobody may connect). */
     clientLabels?: Record<string, string>[];
     /** Protect and retain the database, its password and its Secret (`protectData`). Default: false. */

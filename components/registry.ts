@@ -50,7 +50,7 @@ export interface RegistryArgs {
      * Secret, read as PGPASSWORD (the DSN in the ConfigMap has none) and, inside a libpq service
      * file (`pg_service.conf`), by the backup job. Default: none.
      */
-    databasePassword?: pulumi.Output<string>;
+    databasePassword?: pulumi.Input<string>;
     /** Containers that must complete before the registry starts (e.g. wait for PostgreSQL). Default: none. */
     initContainers?: Container[];
 }
@@ -95,10 +95,11 @@ export class Registry extends pulumi.ComponentResource {
         const data = registrySettings(registry, database);
         const configMap = new k8s.core.v1.ConfigMap(`${name}-settings`, { metadata: labels.meta(REGISTRY_CONFIGMAP), data }, child);
         const secretData: Record<string, pulumi.Output<string>> = {};
-        if (args.databasePassword && database.type === "postgres") {
+        if (args.databasePassword !== undefined && database.type === "postgres") {
             const endpoint = database.endpoint;
-            secretData[DATABASE_PASSWORD_KEY] = pulumi.secret(args.databasePassword);
-            secretData[PG_SERVICE_KEY] = pulumi.secret(args.databasePassword.apply((password) => pgServiceFile(endpoint, password)));
+            const password = pulumi.output(args.databasePassword);
+            secretData[DATABASE_PASSWORD_KEY] = pulumi.secret(password);
+            secretData[PG_SERVICE_KEY] = pulumi.secret(password.apply((value) => pgServiceFile(endpoint, value)));
         }
         const secret =
             Object.keys(secretData).length > 0
@@ -161,7 +162,7 @@ export class Registry extends pulumi.ComponentResource {
             volumes.push({ name: "tls", secret: { secretName: registry.tls.secretName, defaultMode: 0o440 } });
             mounts.push({ name: "tls", mountPath: TLS_DIR, readOnly: true });
         }
-        const secretEnv: EnvVar[] = args.databasePassword ? [secretKeyEnv("PGPASSWORD", DATABASE_PASSWORD_KEY)] : [];
+        const secretEnv: EnvVar[] = args.databasePassword !== undefined ? [secretKeyEnv("PGPASSWORD", DATABASE_PASSWORD_KEY)] : [];
         const podAnnotations: Record<string, pulumi.Input<string>> = {
             "checksum/config": checksum(settings.data),
             // A new DSN or token must reach the pods: their environment is read at start.
