@@ -21,7 +21,7 @@ export default tseslint.config(
     },
     {
         // The benchmark's child is plain CommonJS: it must load ts-node before any TypeScript.
-        files: ["tests/bench/child.js"],
+        files: ["tools/bench/child.js"],
         languageOptions: { sourceType: "commonjs", globals: globals.node },
         rules: { "@typescript-eslint/no-require-imports": "off" },
     },

@@ -1,4 +1,5 @@
-// Entry point for `pulumi up`: validate stack config, build the mesh, export outputs.
+// Entry point for `pulumi up`: program() (components/program.ts) reads and validates the stack config
+// and builds the mesh; this file only exports its outputs.
 import { program } from "./components/program";
 
 const outputs = program();

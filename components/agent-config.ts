@@ -15,12 +15,8 @@ import {
     toleration,
     withDefaultResources,
 } from "./k8s-schemas";
-import { BACKUP_NAME } from "./backup";
 import { noMetricsReason } from "./metrics";
-import { NETWORK_POLICY_NAMES } from "./network-policies";
-import { POSTGRES_NAME } from "./postgres";
-import { REGISTRY_HEADLESS } from "./registry";
-import { REGISTRY_NAME } from "./registry-settings";
+import { RESERVED_NAMES } from "./names";
 
 /** The released python runtime (ENTRYPOINT python, WORKDIR /app, uid 999). */
 export const AGENT_IMAGE = "mcpmesh/python-runtime:3.7";
@@ -28,12 +24,6 @@ export const AGENT_IMAGE = "mcpmesh/python-runtime:3.7";
 export const MAX_AGENT_REPLICAS = 100;
 /** A ConfigMap holds at most 1 MiB. */
 const CONFIGMAP_LIMIT = 1024 * 1024;
-
-/**
- * Names the mesh's own objects use (Services, NetworkPolicies, PDBs), and `mcp-mesh`, whose
- * workspace claim would be the shared `mcp-mesh-workspace`.
- */
-const RESERVED_NAMES = ["mcp-mesh", REGISTRY_NAME, REGISTRY_HEADLESS, POSTGRES_NAME, BACKUP_NAME, ...NETWORK_POLICY_NAMES];
 
 /** Variables the program sets from the registry and the agent's Service; config may not override them. */
 export const WIRED_ENV = ["MCP_MESH_REGISTRY_URL", "MCP_MESH_AGENT_NAME", "MCP_MESH_HTTP_HOST", "MCP_MESH_HTTP_PORT", "HOST", "POD_IP"];

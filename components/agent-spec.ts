@@ -1,19 +1,11 @@
 // Pure builders for an agent: the runtime contract's environment, probes, names, checksums,
 // and the MCPAgent spec. The Agent component turns them into resources.
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
 import { AgentConfig, SharedVolume } from "./agent-config";
-import { checksum } from "./registry";
+import { checksum, sha256 } from "./checksum";
+import { codeConfigMapName, SHARED_CLAIMS } from "./names";
+import { Affinity, EnvVar, Probe, ResourceRequirements, Toleration } from "./k8s-types";
 
-type EnvVar = k8s.types.input.core.v1.EnvVar;
-type Probe = k8s.types.input.core.v1.Probe;
-type ResourceRequirements = k8s.types.input.core.v1.ResourceRequirements;
-type Toleration = k8s.types.input.core.v1.Toleration;
-type Affinity = k8s.types.input.core.v1.Affinity;
-
-/** The seed's shared agent settings ConfigMap. */
-export const AGENT_SETTINGS_CONFIGMAP = "mcp-agent-config";
 /** Where the code ConfigMap is mounted (upstream's layout); the runtime runs `python <file>` from /app. */
 export const CODE_DIR = "/app/agent";
 /** Mount path of the agent's own workspace volume (`persistence`). */
@@ -22,14 +14,10 @@ export const HTTP_PORT_NAME = "http";
 
 /** Claim name and mount path of each shared volume (`storage.*`). */
 export const SHARED_VOLUME_CLAIMS: Record<SharedVolume, { claim: string; mountPath: string }> = {
-    workspace: { claim: "mcp-mesh-workspace", mountPath: "/shared/workspace" },
-    sharedCache: { claim: "mcp-mesh-shared-cache", mountPath: "/shared/cache" },
-    logs: { claim: "mcp-mesh-logs", mountPath: "/shared/logs" },
+    workspace: { claim: SHARED_CLAIMS.workspace, mountPath: "/shared/workspace" },
+    sharedCache: { claim: SHARED_CLAIMS.sharedCache, mountPath: "/shared/cache" },
+    logs: { claim: SHARED_CLAIMS.logs, mountPath: "/shared/logs" },
 };
-
-export const codeConfigMapName = (agent: string): string => `${agent}-code`;
-export const agentSecretName = (agent: string): string => `${agent}-secrets`;
-export const workspaceClaimName = (agent: string): string => `${agent}-workspace`;
 
 /**
  * The shared settings every agent reads (`mcp-agent-config`): the runtime's defaults, kept
@@ -110,10 +98,6 @@ export const AGENT_PROBES = {
 export function httpProbe(probe: (typeof AGENT_PROBES)["startup"]): Probe {
     const { path, ...timing } = probe;
     return { httpGet: { path, port: HTTP_PORT_NAME }, ...timing };
-}
-
-export function sha256(text: string): string {
-    return createHash("sha256").update(text).digest("hex");
 }
 
 /**

@@ -3,12 +3,11 @@
 // ConfigMap, the Secret and an MCPAgent for a controller to reconcile; no pods of our own.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AgentConfig, SharedVolume } from "./agent-config";
+import { z } from "zod";
+import { AgentConfig, agentSchema, SharedVolume } from "./agent-config";
 import {
     AGENT_PROBES,
     agentChecksums,
-    agentSecretName,
-    codeConfigMapName,
     codeLocation,
     CODE_DIR,
     configuredEnv,
@@ -18,36 +17,35 @@ import {
     scriptPath,
     SHARED_VOLUME_CLAIMS,
     wiredEnv,
-    workspaceClaimName,
     WORKSPACE_DIR,
 } from "./agent-spec";
 import { MCPAGENT_API_VERSION } from "./crd";
-import { imageVersion, labels, PART_OF, selectorLabels } from "./labels";
+import * as kube from "./builders";
 import { claimOptions, requestedStorageAnnotations } from "./data-protection";
+import { agentSecretName, codeConfigMapName, workspaceClaimName } from "./names";
 import { secretChecksum } from "./secret-checksum";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
-
-type Affinity = k8s.types.input.core.v1.Affinity;
-type DeploymentStrategy = k8s.types.input.apps.v1.DeploymentStrategy;
-type EnvVar = k8s.types.input.core.v1.EnvVar;
-type NetworkPolicyIngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
-type TopologySpreadConstraint = k8s.types.input.core.v1.TopologySpreadConstraint;
-type Volume = k8s.types.input.core.v1.Volume;
-type VolumeMount = k8s.types.input.core.v1.VolumeMount;
+import { DeploymentStrategy, EnvVar, NetworkPolicyIngressRule, Volume, VolumeMount } from "./k8s-types";
 
 export interface AgentArgs {
-    /** The agent's validated config: one entry of `agents` (see components/agent-config.ts). */
+    /**
+     * The agent: one entry of the stack config's `agents`, parsed (components/agent-config.ts);
+     * `agentConfig({ name, code })` fills the defaults.
+     */
     agent: AgentConfig;
-    /** Namespace to deploy into. */
+    /** Namespace to deploy into, e.g. a Namespace's `metadata.name`. */
     namespace: pulumi.Input<string>;
-    /** Value of app.kubernetes.io/instance; McpMesh passes the stack name. */
-    instance: string;
+    /** Value of app.kubernetes.io/instance on every object. Default: the stack name. */
+    instance?: string;
     /** The registry's in-cluster URL (Registry.url): MCP_MESH_REGISTRY_URL and spec.registryURL. */
     registryUrl: pulumi.Input<string>;
-    /** The shared settings ConfigMap (`mcp-agent-config`): its name, and its data for the checksum. */
-    settings: { configMap: pulumi.Input<string>; data: Record<string, string> };
+    /**
+     * The shared settings ConfigMap (`mcp-agent-config`): its name, and its data (the keys the
+     * agent reads from it, and the checksum that rolls the agent). Default: none.
+     */
+    settings?: { configMap: pulumi.Input<string>; data: Record<string, string> };
     /** Values of the agent's `secretEnv` names, from encrypted stack config. Default: none. */
-    secrets?: Record<string, pulumi.Output<string>>;
+    secrets?: Record<string, pulumi.Input<string>>;
     /** Claim names of the shared volumes (`storage.*`) the stack defines. Default: none. */
     sharedClaims?: Partial<Record<SharedVolume, pulumi.Input<string>>>;
     /** Namespace whose pods may scrape /metrics. Default: `monitoring`. */
@@ -70,20 +68,21 @@ export class Agent extends pulumi.ComponentResource {
 
     constructor(name: string, args: AgentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Agent", name, {}, opts);
-        const { agent, namespace, instance } = args;
+        const { agent, namespace } = args;
+        const instance = args.instance ?? pulumi.getStack();
         const child = { parent: this };
-        const commonLabels = labels({ name: agent.name, component: "agent", instance });
-        // The version label only where the image is, so an image edit touches only the workload.
-        const workloadLabels = labels({ name: agent.name, component: "agent", instance, version: imageVersion(agent.image) });
-        const selector = selectorLabels({ name: agent.name, instance });
-        const meta = (objectName: string) => ({ name: objectName, namespace, labels: commonLabels });
+        const {
+            workload: workloadLabels,
+            selector,
+            meta,
+        } = kube.objectLabels({ name: agent.name, component: "agent", instance, image: agent.image, namespace });
         this.agentName = agent.name;
         this.mode = agent.mode;
 
         const codeConfigMap =
             agent.source.kind === "code"
                 ? new k8s.core.v1.ConfigMap(
-                      codeConfigMapName(agent.name),
+                      `${name}-code`,
                       { metadata: meta(codeConfigMapName(agent.name)), data: { [agent.source.fileName]: agent.source.content } },
                       child,
                   )
@@ -102,21 +101,21 @@ export class Agent extends pulumi.ComponentResource {
         const secret =
             agent.secretEnv.length > 0
                 ? new k8s.core.v1.Secret(
-                      agentSecretName(agent.name),
+                      `${name}-secret`,
                       { metadata: meta(agentSecretName(agent.name)), type: "Opaque", stringData: secretValues },
                       child,
                   )
                 : undefined;
 
         const env = configuredEnv(agent, {
-            settingsConfigMap: args.settings.configMap,
-            settingKeys: Object.keys(args.settings.data),
+            settingsConfigMap: args.settings?.configMap ?? "",
+            settingKeys: Object.keys(args.settings?.data ?? {}),
             secretName: secret?.metadata.name ?? agentSecretName(agent.name),
         });
 
         if (agent.mode === "customResource") {
             this.customResource = new k8s.apiextensions.CustomResource(
-                agent.name,
+                `${name}-mcpagent`,
                 {
                     apiVersion: MCPAGENT_API_VERSION,
                     kind: "MCPAgent",
@@ -126,7 +125,7 @@ export class Agent extends pulumi.ComponentResource {
                 { ...child, dependsOn: [args.crd, codeConfigMap, secret].filter((r): r is pulumi.Resource => r !== undefined) },
             );
         } else {
-            const deployed = this.deploy(args, {
+            const deployed = this.deploy(name, args, {
                 meta,
                 workloadLabels,
                 selector,
@@ -141,13 +140,13 @@ export class Agent extends pulumi.ComponentResource {
     }
 
     /** mode deployment: the pods, their Service, scaling, disruption budget, policy and monitoring. */
-    private deploy(args: AgentArgs, parts: DeployParts): { deployment: k8s.apps.v1.Deployment; url: pulumi.Output<string> } {
-        const { agent, namespace } = args;
-        const { meta, workloadLabels, selector, env } = parts;
+    private deploy(name: string, args: AgentArgs, parts: DeployParts): { deployment: k8s.apps.v1.Deployment; url: pulumi.Output<string> } {
+        const { agent } = args;
+        const { meta, selector } = parts;
         const child = { parent: this };
         const port = agent.service.port;
         const service = new k8s.core.v1.Service(
-            agent.name,
+            `${name}-service`,
             {
                 metadata: {
                     ...meta(agent.name),
@@ -162,7 +161,15 @@ export class Agent extends pulumi.ComponentResource {
             child,
         );
         const serviceHost = pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`;
+        const deployment = this.createDeployment(name, args, parts, serviceHost);
+        this.createScaling(name, args, parts, deployment);
+        this.createPolicies(name, args, parts);
+        return { deployment, url: pulumi.interpolate`http://${serviceHost}:${port}` };
+    }
 
+    /** The code, a scratch /tmp, the agent's own workspace claim (`persistence`) and the shared claims it lists. */
+    private createVolumes(name: string, args: AgentArgs, parts: DeployParts): { volumes: Volume[]; mounts: VolumeMount[] } {
+        const { agent } = args;
         const volumes: Volume[] = [
             { name: "code", configMap: { name: parts.codeConfigMap, defaultMode: 0o444 } },
             { name: "tmp", emptyDir: { sizeLimit: "128Mi" } },
@@ -174,14 +181,10 @@ export class Agent extends pulumi.ComponentResource {
         const persistence = agent.persistence?.enabled ? agent.persistence : undefined;
         if (persistence) {
             const claim = new k8s.core.v1.PersistentVolumeClaim(
-                workspaceClaimName(agent.name),
+                `${name}-workspace`,
                 {
-                    metadata: { ...meta(workspaceClaimName(agent.name)), annotations: requestedStorageAnnotations(persistence) },
-                    spec: {
-                        accessModes: [persistence.accessMode],
-                        ...(persistence.storageClass ? { storageClassName: persistence.storageClass } : {}),
-                        resources: { requests: { storage: persistence.size } },
-                    },
+                    metadata: { ...parts.meta(workspaceClaimName(agent.name)), annotations: requestedStorageAnnotations(persistence) },
+                    spec: kube.claimSpec(persistence),
                 },
                 claimOptions(this, args.protectData ?? false),
             );
@@ -197,20 +200,30 @@ export class Agent extends pulumi.ComponentResource {
             volumes.push({ name: volumeName, persistentVolumeClaim: { claimName } });
             mounts.push({ name: volumeName, mountPath });
         }
+        return { volumes, mounts };
+    }
 
+    /** The Deployment: the runtime running the agent's script, wired to the registry and to its own Service. */
+    private createDeployment(
+        name: string,
+        args: AgentArgs,
+        parts: DeployParts,
+        serviceHost: pulumi.Output<string>,
+    ): k8s.apps.v1.Deployment {
+        const { agent } = args;
+        const { meta, workloadLabels, selector, env } = parts;
+        const child = { parent: this };
+        const port = agent.service.port;
+        const { volumes, mounts } = this.createVolumes(name, args, parts);
         const podAnnotations: Record<string, pulumi.Input<string>> = {
-            ...agentChecksums(agent, args.settings.data),
-            ...(parts.secretValues
-                ? { "checksum/secret": secretChecksum(`${agent.name}-secret-checksum-key`, parts.secretValues, child) }
-                : {}),
-            ...(agent.monitoring.scrapeAnnotations
-                ? { "prometheus.io/scrape": "true", "prometheus.io/port": String(port), "prometheus.io/path": "/metrics" }
-                : {}),
+            ...agentChecksums(agent, args.settings?.data ?? {}),
+            ...(parts.secretValues ? { "checksum/secret": secretChecksum(`${name}-secret-checksum-key`, parts.secretValues, child) } : {}),
+            ...(agent.monitoring.scrapeAnnotations ? kube.scrapeAnnotations(port) : {}),
         };
 
         const containerEnv: EnvVar[] = [...wiredEnv(agent, { registryUrl: args.registryUrl, serviceHost }), ...env];
-        const deployment = new k8s.apps.v1.Deployment(
-            agent.name,
+        return new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
             {
                 metadata: {
                     ...meta(agent.name),
@@ -234,8 +247,13 @@ export class Agent extends pulumi.ComponentResource {
                             enableServiceLinks: false,
                             securityContext: restrictedPodSecurity(),
                             terminationGracePeriodSeconds: 30,
-                            affinity: agent.affinity ?? spreadOverNodes(selector),
-                            topologySpreadConstraints: topologySpread(selector),
+                            affinity: agent.affinity ?? kube.spreadOverNodes(selector),
+                            // Count only the current revision's pods, so a rollout spreads too.
+                            topologySpreadConstraints: kube.topologySpread(
+                                selector,
+                                ["kubernetes.io/hostname", "topology.kubernetes.io/zone"],
+                                ["pod-template-hash"],
+                            ),
                             ...(Object.keys(agent.nodeSelector).length > 0 ? { nodeSelector: agent.nodeSelector } : {}),
                             ...(agent.tolerations.length > 0 ? { tolerations: agent.tolerations } : {}),
                             containers: [
@@ -262,10 +280,16 @@ export class Agent extends pulumi.ComponentResource {
             },
             child,
         );
+    }
 
+    /** The HorizontalPodAutoscaler (`autoscaling`), and the disruption budget whenever more than one pod may run. */
+    private createScaling(name: string, args: AgentArgs, parts: DeployParts, deployment: k8s.apps.v1.Deployment): void {
+        const { agent } = args;
+        const { meta, selector } = parts;
+        const child = { parent: this };
         if (agent.autoscaling) {
             new k8s.autoscaling.v2.HorizontalPodAutoscaler(
-                agent.name,
+                `${name}-hpa`,
                 {
                     metadata: meta(agent.name),
                     spec: {
@@ -291,18 +315,24 @@ export class Agent extends pulumi.ComponentResource {
         const multiplePods = agent.autoscaling ? agent.autoscaling.maxReplicas > 1 : agent.replicas > 1;
         if (multiplePods) {
             new k8s.policy.v1.PodDisruptionBudget(
-                agent.name,
+                `${name}-pdb`,
                 {
                     metadata: meta(agent.name),
                     // An agent pod that is not Ready serves nothing: let a drain evict it.
-                    spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: selector } },
+                    spec: kube.disruptionBudget(selector),
                 },
                 child,
             );
         }
+    }
 
+    /** Who may connect (see ingressRules), and the ServiceMonitor when asked for. */
+    private createPolicies(name: string, args: AgentArgs, parts: DeployParts): void {
+        const { agent } = args;
+        const { meta, selector } = parts;
+        const child = { parent: this };
         new k8s.networking.v1.NetworkPolicy(
-            agent.name,
+            `${name}-network-policy`,
             {
                 metadata: meta(agent.name),
                 spec: {
@@ -315,24 +345,18 @@ export class Agent extends pulumi.ComponentResource {
         );
 
         if (agent.monitoring.serviceMonitor) {
-            new k8s.apiextensions.CustomResource(
-                agent.name,
-                {
-                    apiVersion: "monitoring.coreos.com/v1",
-                    kind: "ServiceMonitor",
-                    metadata: meta(agent.name),
-                    spec: {
-                        selector: { matchLabels: selector },
-                        namespaceSelector: { matchNames: [namespace] },
-                        endpoints: [{ port: HTTP_PORT_NAME, path: "/metrics", interval: agent.monitoring.interval }],
-                    },
-                },
+            kube.serviceMonitor(
+                `${name}-service-monitor`,
+                { metadata: meta(agent.name), selector, interval: agent.monitoring.interval },
                 child,
             );
         }
-
-        return { deployment, url: pulumi.interpolate`http://${serviceHost}:${port}` };
     }
+}
+
+/** One agent with the stack config's defaults; `input` as an entry of `agents` (code relative to the project root). */
+export function agentConfig(input: z.input<typeof agentSchema>): AgentConfig {
+    return agentSchema.parse(input);
 }
 
 interface DeployParts {
@@ -360,53 +384,20 @@ function rolloutStrategy(agent: AgentConfig): DeploymentStrategy {
     return { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } };
 }
 
-function spreadOverNodes(selector: Record<string, string>): Affinity {
-    return {
-        podAntiAffinity: {
-            preferredDuringSchedulingIgnoredDuringExecution: [
-                { weight: 100, podAffinityTerm: { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" } },
-            ],
-        },
-    };
-}
-
-function topologySpread(selector: Record<string, string>): TopologySpreadConstraint[] {
-    return ["kubernetes.io/hostname", "topology.kubernetes.io/zone"].map((topologyKey) => ({
-        maxSkew: 1,
-        topologyKey,
-        whenUnsatisfiable: "ScheduleAnyway",
-        labelSelector: { matchLabels: selector },
-        // Count only the current revision's pods, so a rollout spreads too.
-        matchLabelKeys: ["pod-template-hash"],
-    }));
-}
-
 /**
  * Agents and the registry (mesh pods of this namespace), and the monitoring namespace when the
  * agent is scraped, reach the agent's port; nothing else gets in, unless the stack exposes the Service outside the cluster.
  */
 function ingressRules(agent: AgentConfig, monitoringNamespace: string): NetworkPolicyIngressRule[] {
-    const ports = [{ port: agent.service.port, protocol: "TCP" }];
-    const rules: NetworkPolicyIngressRule[] = [
-        {
-            from: [
-                {
-                    podSelector: {
-                        matchLabels: { "app.kubernetes.io/part-of": PART_OF },
-                        matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: ["agent", "registry"] }],
-                    },
-                },
-            ],
-            ports,
-        },
-    ];
+    const port = agent.service.port;
+    const rules: NetworkPolicyIngressRule[] = [kube.allowFrom([kube.MESH_PEERS], port)];
     if (agent.monitoring.scrapeAnnotations || agent.monitoring.serviceMonitor) {
         // Prometheus, only for an image that serves /metrics (the config refuses scraping otherwise).
-        rules.push({ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": monitoringNamespace } } }], ports });
+        rules.push(kube.allowFrom([kube.namespacePeer(monitoringNamespace)], port));
     }
     if (agent.service.type !== "ClusterIP") {
         // A NodePort or LoadBalancer Service is asked-for outside traffic: admit it on the agent's port only.
-        rules.push({ ports });
+        rules.push(kube.allowFrom([], port));
     }
     return rules;
 }

@@ -3,39 +3,51 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Agent } from "./agent";
-import { SHARED_VOLUMES } from "./agent-config";
+import { AgentConfig, SHARED_VOLUMES, SharedStorageConfig } from "./agent-config";
 import { AgentSecretValues } from "./agent-secrets";
-import { AGENT_SETTINGS_CONFIGMAP, agentSettings } from "./agent-spec";
-import { MeshConfig } from "./config";
+import { agentSettings } from "./agent-spec";
 import { labels } from "./labels";
+import { AGENT_SETTINGS_CONFIGMAP } from "./names";
 import { SharedStorage } from "./shared-storage";
 
 export interface AgentsArgs {
-    /** The validated stack config; reads `agents`, `storage`, `protectData` and the registry's monitoring namespace. */
-    config: MeshConfig;
+    /** The agents, in config order (the stack config's `agents`, parsed). */
+    agents: AgentConfig[];
+    /** The shared volumes agents may mount (the stack config's `storage`). Default: none. */
+    storage?: SharedStorageConfig;
+    /** Namespace to deploy into, e.g. a Namespace's `metadata.name`. */
     namespace: pulumi.Input<string>;
-    /** Value of app.kubernetes.io/instance. */
-    instance: string;
+    /** Value of app.kubernetes.io/instance on every object. Default: the stack name. */
+    instance?: string;
     /** The registry's in-cluster URL (Registry.url). */
     registryUrl: pulumi.Input<string>;
     /** Secret values of every agent's secretEnv, from encrypted config `agentSecrets`. */
     secrets: AgentSecretValues;
     /** The MCPAgent CRD when this stack installs it. Default: none. */
     crd?: pulumi.Resource;
+    /** Namespace whose pods may scrape agents' /metrics. Default: `monitoring`. */
+    monitoringNamespace?: string;
+    /** Protect and retain every claim (`protectData`). Default: false. */
+    protectData?: boolean;
 }
 
-/** Creates the agents' resources as children of `opts.parent`; returns the agents in config order. */
-export function createAgents(args: AgentsArgs, opts: pulumi.ComponentResourceOptions): Agent[] {
-    const { config, namespace, instance } = args;
-    const storage = SHARED_VOLUMES.some((volume) => config.storage[volume])
-        ? new SharedStorage("shared-storage", { storage: config.storage, namespace, instance, protectData: config.protectData }, opts)
+/**
+ * Creates the agents' resources as children of `opts.parent`, each Pulumi name starting with
+ * `name`; returns the agents in config order.
+ */
+export function createAgents(name: string, args: AgentsArgs, opts: pulumi.ComponentResourceOptions): Agent[] {
+    const { namespace } = args;
+    const instance = args.instance ?? pulumi.getStack();
+    const sharedStorage = args.storage ?? {};
+    const storage = SHARED_VOLUMES.some((volume) => sharedStorage[volume])
+        ? new SharedStorage(`${name}-shared-storage`, { storage: sharedStorage, namespace, instance, protectData: args.protectData }, opts)
         : undefined;
-    if (config.agents.length === 0) {
+    if (args.agents.length === 0) {
         return [];
     }
     const data = agentSettings();
     const settings = new k8s.core.v1.ConfigMap(
-        AGENT_SETTINGS_CONFIGMAP,
+        `${name}-agent-settings`,
         {
             metadata: {
                 name: AGENT_SETTINGS_CONFIGMAP,
@@ -46,10 +58,10 @@ export function createAgents(args: AgentsArgs, opts: pulumi.ComponentResourceOpt
         },
         opts,
     );
-    return config.agents.map(
+    return args.agents.map(
         (agent) =>
             new Agent(
-                agent.name,
+                `${name}-agent-${agent.name}`,
                 {
                     agent,
                     namespace,
@@ -58,9 +70,9 @@ export function createAgents(args: AgentsArgs, opts: pulumi.ComponentResourceOpt
                     settings: { configMap: settings.metadata.name, data },
                     secrets: args.secrets[agent.name],
                     sharedClaims: storage?.claims,
-                    monitoringNamespace: config.registry.monitoring.namespace,
+                    monitoringNamespace: args.monitoringNamespace,
                     crd: args.crd,
-                    protectData: config.protectData,
+                    protectData: args.protectData,
                 },
                 opts,
             ),

@@ -4,24 +4,19 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import { MeshConfig } from "./config";
-import { imageVersion, labels, selectorLabels } from "./labels";
+import { BackupConfig } from "./backup-config";
+import { claimSpec, ObjectLabels, objectLabels } from "./builders";
+import { selectorLabels } from "./labels";
 import { claimOptions, requestedStorageAnnotations } from "./data-protection";
-import { checksum, PG_SERVICE, PG_SERVICE_KEY, REGISTRY_SECRET } from "./registry";
-import { REGISTRY_NAME, SQLITE_PATH } from "./registry-settings";
+import { checksum } from "./checksum";
+import { BACKUP_CLAIM, BACKUP_NAME, BACKUP_SCRIPTS, REGISTRY_NAME, REGISTRY_SECRET, SQLITE_CLAIM } from "./names";
+import { PG_SERVICE } from "./database-url";
+import { PG_SERVICE_KEY } from "./registry";
+import { SQLITE_PATH } from "./registry-settings";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
+import { Affinity, EnvVar, Volume, VolumeMount } from "./k8s-types";
 
-type EnvVar = k8s.types.input.core.v1.EnvVar;
-type Volume = k8s.types.input.core.v1.Volume;
-type VolumeMount = k8s.types.input.core.v1.VolumeMount;
-type Affinity = k8s.types.input.core.v1.Affinity;
-
-export const BACKUP_NAME = `${REGISTRY_NAME}-backup`;
-export const BACKUP_CLAIM = `${REGISTRY_NAME}-backups`;
-export const BACKUP_SCRIPTS = "mcp-mesh-backup-scripts";
 export const BACKUP_DIR = "/backup";
-/** The SQLite claim of registry pod 0 (only one replica runs on SQLite). */
-export const SQLITE_CLAIM = `data-${REGISTRY_NAME}-0`;
 const SCRIPTS_DIR = "/scripts";
 /** Where the job reads the libpq service file (from the registry Secret): no DSN in env or argv. */
 export const PG_SERVICE_DIR = "/etc/mcp-mesh/db";
@@ -35,12 +30,23 @@ export function backupScripts(): Record<string, string> {
     return Object.fromEntries(SCRIPT_FILES.map((file) => [file, fs.readFileSync(path.join(__dirname, "scripts", file), "utf8")]));
 }
 
+/** What the backup copies: registry pod 0's SQLite file, or a PostgreSQL database (with pg_dump from `image`). */
+export type BackupSource = { type: "sqlite" } | { type: "postgres"; image: string; host: string; database: string };
+
 export interface BackupArgs {
-    /** The validated stack config; reads `backup`, `database` and `protectData`. */
-    config: MeshConfig;
+    /** Namespace to deploy into (the registry's), e.g. a Namespace's `metadata.name`. */
     namespace: pulumi.Input<string>;
-    /** Value of app.kubernetes.io/instance. */
-    instance: string;
+    /** Value of app.kubernetes.io/instance on every object. Default: the stack name. */
+    instance?: string;
+    /**
+     * Schedule, retention, deadlines, history limits, storage, SQLite image, resources: the
+     * shape of the stack config's `backup` section, with its defaults (components/backup-config.ts).
+     */
+    backup: BackupConfig;
+    /** The registry's database. The PostgreSQL connection comes from the registry Secret's libpq service file. */
+    database: BackupSource;
+    /** Protect and retain the backup claim (`protectData`); it is retained on delete regardless. Default: false. */
+    protectData?: boolean;
     /** Resources the first backup needs to exist (the registry, the database). Default: none. */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -53,124 +59,34 @@ export class Backup extends pulumi.ComponentResource {
 
     constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Backup", name, {}, opts);
-        const { config, namespace, instance } = args;
-        const { backup, database } = config;
+        const { namespace, backup, database } = args;
+        const instance = args.instance ?? pulumi.getStack();
         const child = { parent: this };
-        const sqlite = database.type === "sqlite";
-        const image = sqlite ? backup.sqliteImage : database.postgres.image;
-        const commonLabels = labels({ name: BACKUP_NAME, component: "backup", instance });
-        const workloadLabels = labels({ name: BACKUP_NAME, component: "backup", instance, version: imageVersion(image) });
-        const selector = backupPodLabels(instance);
-        const meta = (objectName: string) => ({ name: objectName, namespace, labels: commonLabels });
+        const image = database.type === "sqlite" ? backup.sqliteImage : database.image;
+        const labels = objectLabels({ name: BACKUP_NAME, component: "backup", instance, image, namespace });
+        const { meta } = labels;
 
         const scripts = backupScripts();
-        const scriptsMap = new k8s.core.v1.ConfigMap(BACKUP_SCRIPTS, { metadata: meta(BACKUP_SCRIPTS), data: scripts }, child);
+        const scriptsMap = new k8s.core.v1.ConfigMap(`${name}-scripts`, { metadata: meta(BACKUP_SCRIPTS), data: scripts }, child);
         const claim = new k8s.core.v1.PersistentVolumeClaim(
-            BACKUP_CLAIM,
+            `${name}-claim`,
             {
                 metadata: { ...meta(BACKUP_CLAIM), annotations: requestedStorageAnnotations(backup.storage) },
-                spec: {
-                    accessModes: [backup.storage.accessMode],
-                    ...(backup.storage.storageClass ? { storageClassName: backup.storage.storageClass } : {}),
-                    resources: { requests: { storage: backup.storage.size } },
-                },
+                spec: claimSpec(backup.storage),
             },
-            claimOptions(this, config.protectData),
+            claimOptions(this, args.protectData ?? false),
         );
 
-        const env: EnvVar[] = [
-            { name: "BACKUP_DIR", value: BACKUP_DIR },
-            { name: "DB_TYPE", value: database.type },
-            { name: "RETENTION", value: String(backup.retention) },
-            ...(sqlite
-                ? [
-                      { name: "SQLITE_PATH", value: SQLITE_PATH },
-                      { name: "BACKUP_SOURCE", value: pulumi.interpolate`${namespace}/${SQLITE_CLAIM}` },
-                  ]
-                : [
-                      { name: "PGSERVICEFILE", value: `${PG_SERVICE_DIR}/${PG_SERVICE_KEY}` },
-                      { name: "PGSERVICE", value: PG_SERVICE },
-                      {
-                          name: "BACKUP_SOURCE",
-                          value: `postgres ${database.postgres.host ?? "mcp-mesh-postgres"}/${database.postgres.database}`,
-                      },
-                  ]),
-        ];
-        const volumes: Volume[] = [
-            { name: "scripts", configMap: { name: scriptsMap.metadata.name, defaultMode: 0o555 } },
-            { name: "backup", persistentVolumeClaim: { claimName: claim.metadata.name } },
-            { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
-        ];
-        const mounts: VolumeMount[] = [
-            { name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true },
-            { name: "backup", mountPath: BACKUP_DIR },
-            { name: "tmp", mountPath: "/tmp" },
-        ];
-        if (!sqlite) {
-            volumes.push({
-                name: "database",
-                secret: { secretName: REGISTRY_SECRET, items: [{ key: PG_SERVICE_KEY, path: PG_SERVICE_KEY }], defaultMode: 0o440 },
-            });
-            mounts.push({ name: "database", mountPath: PG_SERVICE_DIR, readOnly: true });
-        }
-        if (sqlite) {
-            // Read-only use of registry-0's ReadWriteOnce claim: only possible on that pod's node.
-            volumes.push({ name: "data", persistentVolumeClaim: { claimName: SQLITE_CLAIM, readOnly: true } });
-            mounts.push({ name: "data", mountPath: "/data", readOnly: true });
-        }
-
-        const cronJob = new k8s.batch.v1.CronJob(
-            BACKUP_NAME,
-            {
-                metadata: { ...meta(BACKUP_NAME), labels: workloadLabels },
-                spec: {
-                    schedule: backup.schedule,
-                    concurrencyPolicy: "Forbid",
-                    startingDeadlineSeconds: backup.startingDeadlineSeconds,
-                    successfulJobsHistoryLimit: backup.successfulJobsHistoryLimit,
-                    failedJobsHistoryLimit: backup.failedJobsHistoryLimit,
-                    jobTemplate: {
-                        metadata: { labels: workloadLabels },
-                        spec: {
-                            backoffLimit: 1,
-                            activeDeadlineSeconds: backup.deadlineSeconds,
-                            template: {
-                                metadata: { labels: workloadLabels, annotations: { "checksum/scripts": checksum(scripts) } },
-                                spec: {
-                                    restartPolicy: "Never",
-                                    automountServiceAccountToken: false,
-                                    enableServiceLinks: false,
-                                    securityContext: restrictedPodSecurity(),
-                                    ...(sqlite ? { affinity: besideRegistryPodZero() } : {}),
-                                    containers: [
-                                        {
-                                            name: "backup",
-                                            image,
-                                            imagePullPolicy: backup.imagePullPolicy,
-                                            command: ["sh", `${SCRIPTS_DIR}/backup.sh`],
-                                            env,
-                                            resources: backup.resources,
-                                            securityContext: restrictedContainerSecurity(),
-                                            volumeMounts: mounts,
-                                        },
-                                    ],
-                                    volumes,
-                                },
-                            },
-                        },
-                    },
-                },
-            },
-            { ...child, dependsOn: args.dependsOn ?? [] },
-        );
+        const { env, volumes, mounts } = jobInputs(args, { scripts: scriptsMap.metadata.name, claim: claim.metadata.name });
+        const cronJob = this.createCronJob(name, args, { image, labels, scriptsChecksum: checksum(scripts), env, volumes, mounts });
 
         new k8s.networking.v1.NetworkPolicy(
-            BACKUP_NAME,
+            `${name}-network-policy`,
             {
                 // Backup pods serve nothing: no ingress at all. (Policy type Ingress without rules;
                 // an empty `ingress: []` means the same but the API server drops it, a perpetual diff.)
-                metadata: meta(BACKUP_NAME),
-                spec: { podSelector: { matchLabels: selector }, policyTypes: ["Ingress"] },
+                metadata: labels.meta(BACKUP_NAME),
+                spec: { podSelector: { matchLabels: labels.selector }, policyTypes: ["Ingress"] },
             },
             child,
         );
@@ -179,6 +95,114 @@ export class Backup extends pulumi.ComponentResource {
         this.claimName = claim.metadata.name;
         this.registerOutputs({ cronJobName: this.cronJobName, claimName: this.claimName });
     }
+
+    /** The CronJob: one run at a time, its Job never retried more than once, its pod restricted. */
+    private createCronJob(name: string, args: BackupArgs, pod: JobPod): k8s.batch.v1.CronJob {
+        const { backup } = args;
+        const { labels } = pod;
+        return new k8s.batch.v1.CronJob(
+            `${name}-cronjob`,
+            {
+                metadata: { ...labels.meta(BACKUP_NAME), labels: labels.workload },
+                spec: {
+                    schedule: backup.schedule,
+                    concurrencyPolicy: "Forbid",
+                    startingDeadlineSeconds: backup.startingDeadlineSeconds,
+                    successfulJobsHistoryLimit: backup.successfulJobsHistoryLimit,
+                    failedJobsHistoryLimit: backup.failedJobsHistoryLimit,
+                    jobTemplate: {
+                        metadata: { labels: labels.workload },
+                        spec: {
+                            backoffLimit: 1,
+                            activeDeadlineSeconds: backup.deadlineSeconds,
+                            template: {
+                                metadata: { labels: labels.workload, annotations: { "checksum/scripts": pod.scriptsChecksum } },
+                                spec: {
+                                    restartPolicy: "Never",
+                                    automountServiceAccountToken: false,
+                                    enableServiceLinks: false,
+                                    securityContext: restrictedPodSecurity(),
+                                    ...(args.database.type === "sqlite" ? { affinity: besideRegistryPodZero() } : {}),
+                                    containers: [
+                                        {
+                                            name: "backup",
+                                            image: pod.image,
+                                            imagePullPolicy: backup.imagePullPolicy,
+                                            command: ["sh", `${SCRIPTS_DIR}/backup.sh`],
+                                            env: pod.env,
+                                            resources: backup.resources,
+                                            securityContext: restrictedContainerSecurity(),
+                                            volumeMounts: pod.mounts,
+                                        },
+                                    ],
+                                    volumes: pod.volumes,
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            { parent: this, dependsOn: args.dependsOn ?? [] },
+        );
+    }
+}
+
+/** What the backup pod is made of, besides the CronJob's own settings. */
+interface JobPod {
+    image: string;
+    labels: ObjectLabels;
+    scriptsChecksum: string;
+    env: EnvVar[];
+    volumes: Volume[];
+    mounts: VolumeMount[];
+}
+
+/**
+ * The job's environment and volumes: the scripts, the backup claim, and the database: registry
+ * pod 0's SQLite claim read-only, or the libpq service file from the registry Secret.
+ */
+function jobInputs(
+    args: BackupArgs,
+    names: { scripts: pulumi.Input<string>; claim: pulumi.Input<string> },
+): Pick<JobPod, "env" | "volumes" | "mounts"> {
+    const { backup, database, namespace } = args;
+    const env: EnvVar[] = [
+        { name: "BACKUP_DIR", value: BACKUP_DIR },
+        { name: "DB_TYPE", value: database.type },
+        { name: "RETENTION", value: String(backup.retention) },
+        ...(database.type === "sqlite"
+            ? [
+                  { name: "SQLITE_PATH", value: SQLITE_PATH },
+                  { name: "BACKUP_SOURCE", value: pulumi.interpolate`${namespace}/${SQLITE_CLAIM}` },
+              ]
+            : [
+                  { name: "PGSERVICEFILE", value: `${PG_SERVICE_DIR}/${PG_SERVICE_KEY}` },
+                  { name: "PGSERVICE", value: PG_SERVICE },
+                  { name: "BACKUP_SOURCE", value: `postgres ${database.host}/${database.database}` },
+              ]),
+    ];
+    const volumes: Volume[] = [
+        { name: "scripts", configMap: { name: names.scripts, defaultMode: 0o555 } },
+        { name: "backup", persistentVolumeClaim: { claimName: names.claim } },
+        { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+    ];
+    const mounts: VolumeMount[] = [
+        { name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true },
+        { name: "backup", mountPath: BACKUP_DIR },
+        { name: "tmp", mountPath: "/tmp" },
+    ];
+    if (database.type === "sqlite") {
+        // Read-only use of registry-0's ReadWriteOnce claim: only possible on that pod's node.
+        volumes.push({ name: "data", persistentVolumeClaim: { claimName: SQLITE_CLAIM, readOnly: true } });
+        mounts.push({ name: "data", mountPath: "/data", readOnly: true });
+    } else {
+        volumes.push({
+            name: "database",
+            secret: { secretName: REGISTRY_SECRET, items: [{ key: PG_SERVICE_KEY, path: PG_SERVICE_KEY }], defaultMode: 0o440 },
+        });
+        mounts.push({ name: "database", mountPath: PG_SERVICE_DIR, readOnly: true });
+    }
+    return { env, volumes, mounts };
 }
 
 /** Schedules the backup pod onto the node that runs registry pod 0 (which holds the RWO claim). */

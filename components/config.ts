@@ -38,7 +38,7 @@ const probe = (periodSeconds: number, failureThreshold: number) =>
 
 const seconds = (fallback: number) => z.number().int().min(1).default(fallback);
 
-const registrySchema = z.strictObject({
+export const registrySchema = z.strictObject({
     /** Registry pods; more than one needs PostgreSQL (SQLite is single-writer). */
     replicas: z.number().int().min(1).max(15).default(1),
     image: pinnedImage.default(REGISTRY_IMAGE),
@@ -191,7 +191,7 @@ export const meshSchema = z
 
 export type MeshConfig = z.output<typeof meshSchema>;
 export type RegistryConfig = MeshConfig["registry"];
-export type DatabaseConfig = MeshConfig["database"];
+export type PostgresConfig = MeshConfig["database"]["postgres"];
 
 /** The user's mistakes in stack config; Pulumi prints a RunError without a stack trace. */
 export class ConfigError extends pulumi.RunError {

@@ -9,9 +9,14 @@ export const MCPAGENT_VERSION = "v1alpha1";
 export const MCPAGENT_API_VERSION = `${MCPAGENT_GROUP}/${MCPAGENT_VERSION}`;
 export const MCPAGENT_CRD_NAME = `mcpagents.${MCPAGENT_GROUP}`;
 
-export function mcpAgentCrd(instance: string, opts: pulumi.CustomResourceOptions): k8s.apiextensions.v1.CustomResourceDefinition {
+/** The CRD; its Pulumi name is `name`. */
+export function mcpAgentCrd(
+    name: string,
+    instance: string,
+    opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.v1.CustomResourceDefinition {
     return new k8s.apiextensions.v1.CustomResourceDefinition(
-        "mcpagents-crd",
+        name,
         {
             metadata: {
                 name: MCPAGENT_CRD_NAME,

@@ -1,5 +1,7 @@
 // Recommended Kubernetes labels. Selectors use only the immutable subset (name, instance).
-export const PART_OF = "mcp-mesh";
+import { MESH } from "./names";
+
+export const PART_OF = MESH;
 
 export interface LabelArgs {
     /** app.kubernetes.io/name, e.g. `mcp-mesh-registry` or the agent's name. */

@@ -1,7 +1,5 @@
 // The MCPAgent v1alpha1 OpenAPI schema (structural, apiextensions.k8s.io/v1).
-import * as k8s from "@pulumi/kubernetes";
-
-type Schema = k8s.types.input.apiextensions.v1.JSONSchemaProps;
+import { Schema } from "./k8s-types";
 
 const str = (description: string): Schema => ({ type: "string", description });
 const bool = (description: string): Schema => ({ type: "boolean", description });

@@ -12,7 +12,7 @@ import { dataOptions } from "./data-protection";
 import { meshNetworkPolicies, postgresPodLabels } from "./network-policies";
 import { Postgres } from "./postgres";
 import { Registry } from "./registry";
-import { REGISTRY_NAME } from "./registry-settings";
+import { MESH, POSTGRES_NAME, REGISTRY_NAME } from "./names";
 
 export interface McpMeshArgs {
     /** The validated stack config (see components/config.ts). */
@@ -42,91 +42,141 @@ export class McpMesh extends pulumi.ComponentResource {
         super("mcp-mesh:index:McpMesh", name, {}, opts);
         const { config } = args;
         const instance = args.instance ?? pulumi.getStack();
-        const child = { parent: this };
 
-        this.namespace = config.createNamespace
-            ? new k8s.core.v1.Namespace(
-                  "namespace",
-                  {
-                      metadata: {
-                          name: config.namespace,
-                          labels: {
-                              ...labels({ name: "mcp-mesh", component: "namespace", instance }),
-                              "pod-security.kubernetes.io/enforce": "restricted",
-                              "pod-security.kubernetes.io/enforce-version": "latest",
-                              "pod-security.kubernetes.io/audit": "restricted",
-                              "pod-security.kubernetes.io/warn": "restricted",
-                          },
-                      },
-                  },
-                  // The namespace holds every claim and Secret: deleting it deletes them all.
-                  dataOptions(this, config.protectData),
-              ).metadata.name
-            : pulumi.output(config.namespace);
-
+        this.namespace = this.createNamespace(name, config, instance);
         // Cluster-wide, holding every MCPAgent of every namespace: never deleted by this stack,
         // not on destroy and not when installCrds is switched off.
-        this.crd = config.installCrds ? mcpAgentCrd(instance, dataOptions(this, config.protectData)) : undefined;
-
-        const postgres =
-            config.database.type === "postgres"
-                ? new Postgres(
-                      "postgres",
-                      {
-                          config,
-                          namespace: this.namespace,
-                          instance,
-                          externalPassword: args.secrets.databasePassword,
-                          clientLabels: [selectorLabels({ name: REGISTRY_NAME, instance }), backupPodLabels(instance)],
-                      },
-                      child,
-                  )
-                : undefined;
-
-        this.registry = new Registry(
-            "registry",
-            {
-                config,
-                namespace: this.namespace,
-                instance,
-                databasePassword: postgres?.password,
-                initContainers: postgres ? [postgres.waitContainer] : [],
-            },
-            child,
-        );
-
+        this.crd = config.installCrds ? mcpAgentCrd(`${name}-mcpagents-crd`, instance, dataOptions(this, config.protectData)) : undefined;
+        const postgres = this.createDatabase(name, config, instance, args.secrets.databasePassword);
+        this.registry = this.createRegistry(name, config, instance, postgres);
         this.agents = createAgents(
+            name,
             {
-                config,
+                agents: config.agents,
+                storage: config.storage,
                 namespace: this.namespace,
                 instance,
                 registryUrl: this.registry.url,
                 secrets: args.secrets.agentSecrets ?? {},
                 crd: this.crd,
+                monitoringNamespace: config.registry.monitoring.namespace,
+                protectData: config.protectData,
             },
-            child,
+            { parent: this },
         );
-
-        if (config.backup.enabled) {
-            this.backup = new Backup(
-                "backup",
-                { config, namespace: this.namespace, instance, dependsOn: [this.registry.statefulSet] },
-                child,
-            );
-        }
-
+        this.backup = config.backup.enabled ? this.createBackup(name, config, instance) : undefined;
         meshNetworkPolicies(
+            name,
             {
-                config,
                 namespace: this.namespace,
                 instance,
+                ownsNamespace: config.createNamespace,
+                dns: config.network.dns,
+                registryPort: config.registry.port,
+                agentPorts: config.agents.map((agent) => agent.service.port),
+                postgres:
+                    config.database.type === "postgres"
+                        ? {
+                              port: config.database.postgres.port,
+                              pods: config.database.postgres.mode === "provision" ? postgresPodLabels(instance) : undefined,
+                          }
+                        : undefined,
+                backup: config.backup.enabled,
                 registryPods: selectorLabels({ name: REGISTRY_NAME, instance }),
                 backupPods: backupPodLabels(instance),
-                postgresPods: postgresPodLabels(instance),
             },
-            child,
+            { parent: this },
         );
 
         this.registerOutputs({ namespace: this.namespace, registryUrl: this.registry.url });
     }
+
+    /** The namespace, labelled for Pod Security Standards `restricted`; or the name of an existing one. */
+    private createNamespace(name: string, config: MeshConfig, instance: string): pulumi.Output<string> {
+        if (!config.createNamespace) {
+            return pulumi.output(config.namespace);
+        }
+        return new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            {
+                metadata: {
+                    name: config.namespace,
+                    labels: {
+                        ...labels({ name: MESH, component: "namespace", instance }),
+                        "pod-security.kubernetes.io/enforce": "restricted",
+                        "pod-security.kubernetes.io/enforce-version": "latest",
+                        "pod-security.kubernetes.io/audit": "restricted",
+                        "pod-security.kubernetes.io/warn": "restricted",
+                    },
+                },
+            },
+            // The namespace holds every claim and Secret: deleting it deletes them all.
+            dataOptions(this, config.protectData),
+        ).metadata.name;
+    }
+
+    /** PostgreSQL (external or provisioned) when `database.type=postgres`. */
+    private createDatabase(
+        name: string,
+        config: MeshConfig,
+        instance: string,
+        externalPassword?: pulumi.Output<string>,
+    ): Postgres | undefined {
+        if (config.database.type !== "postgres") {
+            return undefined;
+        }
+        return new Postgres(
+            `${name}-postgres`,
+            {
+                postgres: config.database.postgres,
+                namespace: this.namespace,
+                instance,
+                externalPassword,
+                clientLabels: [selectorLabels({ name: REGISTRY_NAME, instance }), backupPodLabels(instance)],
+                protectData: config.protectData,
+            },
+            { parent: this },
+        );
+    }
+
+    private createRegistry(name: string, config: MeshConfig, instance: string, postgres: Postgres | undefined): Registry {
+        const pg = config.database.postgres;
+        return new Registry(
+            `${name}-registry`,
+            {
+                registry: config.registry,
+                namespace: this.namespace,
+                instance,
+                database: postgres ? { type: "postgres", endpoint: { ...pg, host: postgresHost(config) } } : { type: "sqlite" },
+                databasePassword: postgres?.password,
+                initContainers: postgres ? [postgres.waitContainer] : [],
+            },
+            { parent: this },
+        );
+    }
+
+    private createBackup(name: string, config: MeshConfig, instance: string): Backup {
+        const pg = config.database.postgres;
+        return new Backup(
+            `${name}-backup`,
+            {
+                backup: config.backup,
+                database:
+                    config.database.type === "sqlite"
+                        ? { type: "sqlite" }
+                        : { type: "postgres", image: pg.image, host: pg.host ?? POSTGRES_NAME, database: pg.database },
+                namespace: this.namespace,
+                instance,
+                protectData: config.protectData,
+                dependsOn: [this.registry.statefulSet],
+            },
+            { parent: this },
+        );
+    }
+}
+
+/** Host of the PostgreSQL server the registry uses (the provisioned Service, or the external host). */
+export function postgresHost(config: MeshConfig): string {
+    const pg = config.database.postgres;
+    return pg.mode === "external" ? (pg.host ?? "") : `${POSTGRES_NAME}.${config.namespace}.svc.cluster.local`;
 }

@@ -6,49 +6,66 @@
 // selects the labels README.md asks the controller to set). No rule list is ever empty.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { MeshConfig } from "./config";
 import { labels, PART_OF, selectorLabels } from "./labels";
-
-type NetworkPolicyEgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
-type LabelSelector = k8s.types.input.meta.v1.LabelSelector;
-
-export const DEFAULT_DENY_POLICY = "mcp-mesh-default-deny";
-export const DNS_POLICY = "mcp-mesh-allow-dns";
-export const AGENT_EGRESS_POLICY = "mcp-mesh-agents-egress";
-export const REGISTRY_EGRESS_POLICY = "mcp-mesh-registry-egress";
-export const BACKUP_EGRESS_POLICY = "mcp-mesh-backup-egress";
-/** Object names of this file: agents may not take them (an agent's NetworkPolicy bears its name). */
-export const NETWORK_POLICY_NAMES = [DEFAULT_DENY_POLICY, DNS_POLICY, AGENT_EGRESS_POLICY, REGISTRY_EGRESS_POLICY, BACKUP_EGRESS_POLICY];
+import {
+    AGENT_EGRESS_POLICY,
+    BACKUP_EGRESS_POLICY,
+    DEFAULT_DENY_POLICY,
+    DNS_POLICY,
+    MESH,
+    POSTGRES_NAME,
+    REGISTRY_EGRESS_POLICY,
+} from "./names";
+import { LabelSelector, NetworkPolicyEgressRule } from "./k8s-types";
 
 export interface NetworkPoliciesArgs {
-    /** The validated stack config: reads `namespace`, `createNamespace`, `network`, `registry`, `database`, `agents`. */
-    config: MeshConfig;
+    /** Namespace the policies govern, e.g. a Namespace's `metadata.name`. */
     namespace: pulumi.Input<string>;
-    /** Value of app.kubernetes.io/instance. */
-    instance: string;
-    /** Selector labels of the registry pods, the backup pods and the provisioned PostgreSQL pods. */
+    /** Value of app.kubernetes.io/instance on every policy. Default: the stack name. */
+    instance?: string;
+    /**
+     * Whether the mesh owns the namespace (`createNamespace`): then the default deny and the DNS
+     * allow select every pod; in a shared namespace only the mesh's own (`part-of: mcp-mesh`).
+     * Default: true.
+     */
+    ownsNamespace?: boolean;
+    /** Where the cluster DNS runs (the stack config's `network.dns`): every pod may reach it. */
+    dns: { namespace: string; podLabels: Record<string, string>; port: number };
+    /** The registry's port, which agents may reach. */
+    registryPort: number;
+    /** The agents' ports, which agents may reach on each other. Default: none. */
+    agentPorts?: number[];
+    /**
+     * PostgreSQL, when the registry uses it: its port, and its pods' labels when it runs in this
+     * namespace (an external server is a host name a policy cannot name: the port only).
+     * Default: none (SQLite).
+     */
+    postgres?: { port: number; pods?: Record<string, string> };
+    /** Whether a backup job runs (it then reaches PostgreSQL too). Default: false. */
+    backup?: boolean;
+    /** Selector labels of the registry pods and the backup pods. */
     registryPods: Record<string, string>;
     backupPods: Record<string, string>;
-    postgresPods: Record<string, string>;
 }
 
-/** The policies above; returns nothing (they are children of `opts.parent`). */
-export function meshNetworkPolicies(args: NetworkPoliciesArgs, opts: pulumi.CustomResourceOptions): void {
-    const { config, namespace, instance } = args;
-    const commonLabels = labels({ name: "mcp-mesh", component: "network-policy", instance });
+/** The policies above, children of `opts.parent` whose Pulumi names start with `prefix`; returns nothing. */
+export function meshNetworkPolicies(prefix: string, args: NetworkPoliciesArgs, opts: pulumi.CustomResourceOptions): void {
+    const { namespace } = args;
+    const instance = args.instance ?? pulumi.getStack();
+    const commonLabels = labels({ name: MESH, component: "network-policy", instance });
     const meta = (name: string) => ({ name, namespace, labels: commonLabels });
     // A namespace this stack owns: every pod. A shared one: only the mesh's own pods.
-    const everyMeshPod: LabelSelector = config.createNamespace ? {} : { matchLabels: { "app.kubernetes.io/part-of": PART_OF } };
+    const everyMeshPod: LabelSelector = (args.ownsNamespace ?? true) ? {} : { matchLabels: { "app.kubernetes.io/part-of": PART_OF } };
 
     new k8s.networking.v1.NetworkPolicy(
-        DEFAULT_DENY_POLICY,
+        `${prefix}-default-deny`,
         { metadata: meta(DEFAULT_DENY_POLICY), spec: { podSelector: everyMeshPod, policyTypes: ["Ingress", "Egress"] } },
         opts,
     );
 
-    const dns = config.network.dns;
+    const dns = args.dns;
     new k8s.networking.v1.NetworkPolicy(
-        DNS_POLICY,
+        `${prefix}-allow-dns`,
         {
             metadata: meta(DNS_POLICY),
             spec: {
@@ -73,9 +90,9 @@ export function meshNetworkPolicies(args: NetworkPoliciesArgs, opts: pulumi.Cust
         opts,
     );
 
-    const agentPorts = [...new Set(config.agents.map((agent) => agent.service.port))].sort((a, b) => a - b);
+    const agentPorts = [...new Set(args.agentPorts ?? [])].sort((a, b) => a - b);
     const agentEgress: NetworkPolicyEgressRule[] = [
-        { to: [{ podSelector: { matchLabels: args.registryPods } }], ports: [{ port: config.registry.port, protocol: "TCP" }] },
+        { to: [{ podSelector: { matchLabels: args.registryPods } }], ports: [{ port: args.registryPort, protocol: "TCP" }] },
         ...(agentPorts.length > 0
             ? [
                   {
@@ -93,7 +110,7 @@ export function meshNetworkPolicies(args: NetworkPoliciesArgs, opts: pulumi.Cust
             : []),
     ];
     new k8s.networking.v1.NetworkPolicy(
-        AGENT_EGRESS_POLICY,
+        `${prefix}-agents-egress`,
         {
             metadata: meta(AGENT_EGRESS_POLICY),
             spec: {
@@ -105,21 +122,20 @@ export function meshNetworkPolicies(args: NetworkPoliciesArgs, opts: pulumi.Cust
         opts,
     );
 
-    if (config.database.type === "postgres") {
-        const pg = config.database.postgres;
+    const pg = args.postgres;
+    if (pg) {
         // Provisioned: its pods. External: a host name a policy cannot name, so the port only.
-        const toDatabase: NetworkPolicyEgressRule =
-            pg.mode === "provision"
-                ? { to: [{ podSelector: { matchLabels: args.postgresPods } }], ports: [{ port: pg.port, protocol: "TCP" }] }
-                : { ports: [{ port: pg.port, protocol: "TCP" }] };
-        const clients: [string, Record<string, string>, boolean][] = [
-            [REGISTRY_EGRESS_POLICY, args.registryPods, true],
-            [BACKUP_EGRESS_POLICY, args.backupPods, config.backup.enabled],
+        const toDatabase: NetworkPolicyEgressRule = pg.pods
+            ? { to: [{ podSelector: { matchLabels: pg.pods } }], ports: [{ port: pg.port, protocol: "TCP" }] }
+            : { ports: [{ port: pg.port, protocol: "TCP" }] };
+        const clients: [string, string, Record<string, string>, boolean][] = [
+            [`${prefix}-registry-egress`, REGISTRY_EGRESS_POLICY, args.registryPods, true],
+            [`${prefix}-backup-egress`, BACKUP_EGRESS_POLICY, args.backupPods, args.backup ?? false],
         ];
-        for (const [name, podLabels, wanted] of clients) {
+        for (const [resourceName, name, podLabels, wanted] of clients) {
             if (wanted) {
                 new k8s.networking.v1.NetworkPolicy(
-                    name,
+                    resourceName,
                     {
                         metadata: meta(name),
                         spec: { podSelector: { matchLabels: podLabels }, policyTypes: ["Egress"], egress: [toDatabase] },
@@ -133,5 +149,5 @@ export function meshNetworkPolicies(args: NetworkPoliciesArgs, opts: pulumi.Cust
 
 /** Selector labels of the provisioned PostgreSQL pods. */
 export function postgresPodLabels(instance: string): Record<string, string> {
-    return selectorLabels({ name: "mcp-mesh-postgres", instance });
+    return selectorLabels({ name: POSTGRES_NAME, instance });
 }

@@ -3,27 +3,33 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { MeshConfig } from "./config";
-import { imageVersion, labels, selectorLabels } from "./labels";
-import { requestedStorageAnnotations } from "./data-protection";
+import { PostgresConfig } from "./config";
+import { allowFrom, claimSpec, ObjectLabels, objectLabels } from "./builders";
+import { dataOptions, requestedStorageAnnotations } from "./data-protection";
+import { POSTGRES_NAME } from "./names";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
+import { Container } from "./k8s-types";
 
-type Container = k8s.types.input.core.v1.Container;
-
-export const POSTGRES_NAME = "mcp-mesh-postgres";
 /** The official image's postgres user. */
 const POSTGRES_UID = 999;
 
 export interface PostgresArgs {
-    /** The validated stack config; reads `database.postgres`. */
-    config: MeshConfig;
+    /** Namespace to deploy into (mode `provision`), e.g. a Namespace's `metadata.name`. */
     namespace: pulumi.Input<string>;
-    /** Value of app.kubernetes.io/instance. */
-    instance: string;
-    /** Password of an external server (mode `external`), from encrypted stack config. */
-    externalPassword?: pulumi.Output<string>;
-    /** Pod labels allowed to connect (registry, backup job). Default: none. */
+    /** Value of app.kubernetes.io/instance on every object. Default: the stack name. */
+    instance?: string;
+    /**
+     * The server: mode (`external`: connect to `host`; `provision`: run one here), port,
+     * database, user, sslmode, and for `provision` image, resources and storage: the shape of the
+     * stack config's `database.postgres`, with its defaults (components/config.ts).
+     */
+    postgres: PostgresConfig;
+    /** Password of an external server (mode `external`), e.g. from encrypted stack config. Default: empty. */
+    externalPassword?: pulumi.Input<string>;
+    /** Pod labels allowed to connect (registry, backup job). Default: none (nobody may connect). */
     clientLabels?: Record<string, string>[];
+    /** Protect and retain the database, its password and its Secret (`protectData`). Default: false. */
+    protectData?: boolean;
 }
 
 /** Where the server container reads its password (POSTGRES_PASSWORD_FILE), from the Secret. */
@@ -39,14 +45,14 @@ export class Postgres extends pulumi.ComponentResource {
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Postgres", name, {}, opts);
-        const pg = args.config.database.postgres;
+        const pg = args.postgres;
         const child = { parent: this };
 
         if (pg.mode === "external") {
             this.host = pulumi.output(pg.host ?? "");
             this.password = pulumi.secret(args.externalPassword ?? pulumi.output(""));
         } else {
-            const provisioned = this.provision(args, child);
+            const provisioned = this.provision(name, args, child);
             this.host = provisioned.host;
             this.password = pulumi.secret(provisioned.password);
         }
@@ -54,21 +60,21 @@ export class Postgres extends pulumi.ComponentResource {
         this.registerOutputs({ host: this.host });
     }
 
-    private provision(args: PostgresArgs, child: pulumi.CustomResourceOptions) {
-        const { namespace, instance } = args;
-        const pg = args.config.database.postgres;
-        const commonLabels = labels({ name: POSTGRES_NAME, component: "database", instance });
-        const workloadLabels = labels({ name: POSTGRES_NAME, component: "database", instance, version: imageVersion(pg.image) });
-        const selector = selectorLabels({ name: POSTGRES_NAME, instance });
-        const meta = { name: POSTGRES_NAME, namespace, labels: commonLabels };
+    private provision(name: string, args: PostgresArgs, child: pulumi.CustomResourceOptions) {
+        const { namespace } = args;
+        const instance = args.instance ?? pulumi.getStack();
+        const pg = args.postgres;
+        const labels = objectLabels({ name: POSTGRES_NAME, component: "database", instance, image: pg.image, namespace });
+        const { selector } = labels;
+        const meta = labels.meta(POSTGRES_NAME);
         const clients = (args.clientLabels ?? []).map((matchLabels) => ({ podSelector: { matchLabels } }));
 
         // The data outlives mistakes where the stack says so; so must the password that opens it.
-        const keep = args.config.protectData ? { ...child, protect: true, retainOnDelete: true } : child;
-        const password = new random.RandomPassword("postgres-password", { length: 32, special: false }, keep).result;
-        const secret = new k8s.core.v1.Secret(POSTGRES_NAME, { metadata: meta, type: "Opaque", stringData: { password } }, keep);
+        const keep = args.protectData ? dataOptions(this, true) : child;
+        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, keep).result;
+        const secret = new k8s.core.v1.Secret(`${name}-secret`, { metadata: meta, type: "Opaque", stringData: { password } }, keep);
         const service = new k8s.core.v1.Service(
-            POSTGRES_NAME,
+            `${name}-service`,
             {
                 metadata: meta,
                 spec: {
@@ -80,9 +86,37 @@ export class Postgres extends pulumi.ComponentResource {
             },
             child,
         );
+        this.createStatefulSet(name, pg, labels, secret.metadata.name, keep);
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-network-policy`,
+            {
+                metadata: meta,
+                spec: {
+                    podSelector: { matchLabels: selector },
+                    policyTypes: ["Ingress"],
+                    // An empty `from` would admit everyone: with no clients, admit no one (no rules at
+                    // all; the API server drops an empty list, which would be a perpetual diff).
+                    ...(clients.length > 0 ? { ingress: [allowFrom(clients, pg.port)] } : {}),
+                },
+            },
+            child,
+        );
+        return { host: pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`, password };
+    }
+
+    /** The server: one replica, its data on a claim template (retained), its password read from a mounted file. */
+    private createStatefulSet(
+        name: string,
+        pg: PostgresConfig,
+        labels: ObjectLabels,
+        secretName: pulumi.Input<string>,
+        keep: pulumi.CustomResourceOptions,
+    ): void {
+        const { workload: workloadLabels, selector } = labels;
+        const meta = labels.meta(POSTGRES_NAME);
         const pgIsReady = ["pg_isready", "-h", "127.0.0.1", "-p", String(pg.port), "-U", pg.user, "-d", pg.database];
         new k8s.apps.v1.StatefulSet(
-            POSTGRES_NAME,
+            `${name}-statefulset`,
             {
                 metadata: { ...meta, labels: workloadLabels, annotations: requestedStorageAnnotations(pg.storage) },
                 spec: {
@@ -133,41 +167,17 @@ export class Postgres extends pulumi.ComponentResource {
                                 },
                             ],
                             volumes: [
-                                { name: "password", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } },
+                                { name: "password", secret: { secretName: secretName, defaultMode: 0o440 } },
                                 { name: "run", emptyDir: { sizeLimit: "16Mi" } },
                                 { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
                             ],
                         },
                     },
-                    volumeClaimTemplates: [
-                        {
-                            metadata: { name: "data", labels: selector },
-                            spec: {
-                                accessModes: ["ReadWriteOnce"],
-                                ...(pg.storage.storageClass ? { storageClassName: pg.storage.storageClass } : {}),
-                                resources: { requests: { storage: pg.storage.size } },
-                            },
-                        },
-                    ],
+                    volumeClaimTemplates: [{ metadata: { name: "data", labels: selector }, spec: claimSpec(pg.storage) }],
                 },
             },
             { ...keep, ignoreChanges: ["spec.volumeClaimTemplates"] },
         );
-        new k8s.networking.v1.NetworkPolicy(
-            POSTGRES_NAME,
-            {
-                metadata: meta,
-                spec: {
-                    podSelector: { matchLabels: selector },
-                    policyTypes: ["Ingress"],
-                    // An empty `from` would admit everyone: with no clients, admit no one (no rules at
-                    // all; the API server drops an empty list, which would be a perpetual diff).
-                    ...(clients.length > 0 ? { ingress: [{ from: clients, ports: [{ port: pg.port, protocol: "TCP" }] }] } : {}),
-                },
-            },
-            child,
-        );
-        return { host: pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`, password };
     }
 }
 

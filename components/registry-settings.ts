@@ -1,9 +1,8 @@
 // The registry's plain settings (the ConfigMap's env keys), per the released image's contract:
-// only variables the registry reads (see ../shared/reference/mcp-mesh-runtime.md and README.md).
-import { MeshConfig } from "./config";
-import { postgresDsn } from "./database-url";
+// only variables the registry reads (README.md, "What the pinned release does").
+import { RegistryConfig } from "./config";
+import { PostgresEndpoint, postgresDsn } from "./database-url";
 
-export const REGISTRY_NAME = "mcp-mesh-registry";
 export const DATA_DIR = "/data";
 export const SQLITE_PATH = `${DATA_DIR}/registry.db`;
 export const TLS_DIR = "/etc/mcp-mesh/tls";
@@ -12,18 +11,14 @@ export const REGISTRY_READY_PATH = "/agents";
 export const REGISTRY_HEALTH_PATH = "/health";
 
 /** The container's args: the image's CMD flags override HOST/PORT, so the port is passed here. */
-export function registryArgs(config: MeshConfig): string[] {
-    return ["--host", "0.0.0.0", "--port", String(config.registry.port)];
+export function registryArgs(port: number): string[] {
+    return ["--host", "0.0.0.0", "--port", String(port)];
 }
 
-/** Host of the PostgreSQL server the registry uses (the provisioned Service, or the external host). */
-export function postgresHost(config: MeshConfig): string {
-    const pg = config.database.postgres;
-    return pg.mode === "external" ? (pg.host ?? "") : `mcp-mesh-postgres.${config.namespace}.svc.cluster.local`;
-}
+/** The database the registry uses: SQLite in a volume per replica, or a PostgreSQL server. */
+export type RegistryDatabase = { type: "sqlite" } | { type: "postgres"; endpoint: PostgresEndpoint };
 
-export function registrySettings(config: MeshConfig): Record<string, string> {
-    const { registry, database } = config;
+export function registrySettings(registry: RegistryConfig, database: RegistryDatabase): Record<string, string> {
     return {
         MCP_MESH_LOG_LEVEL: registry.logLevel,
         MCP_MESH_DEBUG_MODE: String(registry.debug),
@@ -39,7 +34,7 @@ export function registrySettings(config: MeshConfig): Record<string, string> {
               }
             : {
                   // No password here (the registry logs this DSN): it reads PGPASSWORD from the Secret.
-                  DATABASE_URL: postgresDsn({ ...database.postgres, host: postgresHost(config) }),
+                  DATABASE_URL: postgresDsn(database.endpoint),
                   DB_MAX_OPEN_CONNECTIONS: "25",
                   DB_MAX_IDLE_CONNECTIONS: "5",
                   DB_CONN_MAX_LIFETIME: "300",

@@ -3,53 +3,54 @@
 // no leader election: every replica is active and shares PostgreSQL, so no RBAC, no API token.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
-import { MeshConfig } from "./config";
-import { imageVersion, labels, PART_OF, selectorLabels } from "./labels";
+import { z } from "zod";
+import { RegistryConfig, registrySchema } from "./config";
+import * as kube from "./builders";
+import { checksum } from "./checksum";
 import { requestedStorageAnnotations } from "./data-protection";
-import { PG_SERVICE, pgServiceFile } from "./database-url";
+import { pgServiceFile } from "./database-url";
 import {
     DATA_DIR,
-    postgresHost,
     REGISTRY_HEALTH_PATH,
-    REGISTRY_NAME,
     REGISTRY_READY_PATH,
     registryArgs,
+    RegistryDatabase,
     registrySettings,
     TLS_DIR,
 } from "./registry-settings";
+import { REGISTRY_CONFIGMAP, REGISTRY_HEADLESS, REGISTRY_NAME, REGISTRY_SECRET } from "./names";
 import { secretChecksum } from "./secret-checksum";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
+import { Container, EnvVar, Probe, Volume, VolumeMount } from "./k8s-types";
 
-type Container = k8s.types.input.core.v1.Container;
-type EnvVar = k8s.types.input.core.v1.EnvVar;
-type Volume = k8s.types.input.core.v1.Volume;
-type VolumeMount = k8s.types.input.core.v1.VolumeMount;
-type Affinity = k8s.types.input.core.v1.Affinity;
-type Probe = k8s.types.input.core.v1.Probe;
-
-export const REGISTRY_CONFIGMAP = "mcp-registry-config";
-export const REGISTRY_SECRET = "mcp-registry-secret";
 /** Registry Secret keys on PostgreSQL: the role's password (PGPASSWORD), and a libpq service file for the backup job. */
 export const DATABASE_PASSWORD_KEY = "database-password";
 export const PG_SERVICE_KEY = "pg_service.conf";
-export { PG_SERVICE };
-export const REGISTRY_HEADLESS = `${REGISTRY_NAME}-headless`;
 const METRICS_LABEL = "mcp-mesh.io/metrics";
 
 export interface RegistryArgs {
-    /** The validated stack config; the registry reads `registry` and `database`. */
-    config: MeshConfig;
-    /** Namespace to deploy into. */
+    /** Namespace to deploy into, e.g. a Namespace's `metadata.name`. */
     namespace: pulumi.Input<string>;
-    /** Value of app.kubernetes.io/instance; McpMesh passes the stack name. */
-    instance: string;
+    /** Value of app.kubernetes.io/instance on every object. Default: the stack name. */
+    instance?: string;
     /**
-     * Password of the PostgreSQL role (secret) when database.type=postgres; stored in the registry
-     * Secret, read as PGPASSWORD (the DSN in the ConfigMap has none) and, inside a libpq service
-     * file (`pg_service.conf`), by the backup job. Default: none (SQLite).
+     * Image, replicas, resources, storage, probes, heartbeat, scheduling, TLS, monitoring: the
+     * shape of the stack config's `registry` section, with its defaults (components/config.ts);
+     * `registryConfig({ replicas: 3 })` fills the rest. Default: `registryConfig({})`.
      */
-    databasePassword?: pulumi.Output<string>;
+    registry?: RegistryConfig;
+    /**
+     * The database: SQLite (a `data` volume per replica; one replica only), or a PostgreSQL
+     * endpoint (host, port, database, user, sslmode; the DSN carries no password).
+     * Default: `{ type: "sqlite" }`.
+     */
+    database?: RegistryDatabase;
+    /**
+     * Password of the PostgreSQL role (secret), with a `postgres` database; stored in the registry
+     * Secret, read as PGPASSWORD (the DSN in the ConfigMap has none) and, inside a libpq service
+     * file (`pg_service.conf`), by the backup job. Default: none.
+     */
+    databasePassword?: pulumi.Input<string>;
     /** Containers that must complete before the registry starts (e.g. wait for PostgreSQL). Default: none. */
     initContainers?: Container[];
 }
@@ -63,103 +64,120 @@ export class Registry extends pulumi.ComponentResource {
 
     constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Registry", name, {}, opts);
-        const { config, namespace, instance } = args;
-        const registry = config.registry;
+        const registry = args.registry ?? registryConfig({});
+        const parts: Parts = {
+            name,
+            args,
+            registry,
+            database: args.database ?? { type: "sqlite" },
+            labels: kube.objectLabels({
+                name: REGISTRY_NAME,
+                component: "registry",
+                instance: args.instance ?? pulumi.getStack(),
+                image: registry.image,
+                namespace: args.namespace,
+            }),
+            scheme: registry.tls.secretName ? "HTTPS" : "HTTP",
+        };
+        const settings = this.createSettings(parts);
+        const service = this.createServices(parts);
+        this.statefulSet = this.createStatefulSet(parts, settings, service.headless);
+        this.createPolicies(parts);
+
+        this.serviceName = service.client.metadata.name;
+        this.url = pulumi.interpolate`${parts.scheme.toLowerCase()}://${service.client.metadata.name}.${service.client.metadata.namespace}.svc.cluster.local:${registry.port}`;
+        this.registerOutputs({ serviceName: this.serviceName, url: this.url });
+    }
+
+    /** The settings ConfigMap, and on PostgreSQL the Secret with the password and the libpq service file. */
+    private createSettings({ name, args, registry, database, labels }: Parts): Settings {
         const child = { parent: this };
-        const commonLabels = labels({ name: REGISTRY_NAME, component: "registry", instance });
-        // The version label only where the image is, so an image edit touches only the workload.
-        const workloadLabels = labels({ name: REGISTRY_NAME, component: "registry", instance, version: imageVersion(registry.image) });
-        const selector = selectorLabels({ name: REGISTRY_NAME, instance });
-        const meta = (objectName: string) => ({ name: objectName, namespace, labels: commonLabels });
-
-        // No API access: registry 3.x does no leader election (all replicas are active).
-        const serviceAccount = new k8s.core.v1.ServiceAccount(
-            REGISTRY_NAME,
-            { metadata: meta(REGISTRY_NAME), automountServiceAccountToken: false },
-            child,
-        );
-
-        const settings = registrySettings(config);
-        const configMap = new k8s.core.v1.ConfigMap(REGISTRY_CONFIGMAP, { metadata: meta(REGISTRY_CONFIGMAP), data: settings }, child);
-
+        const data = registrySettings(registry, database);
+        const configMap = new k8s.core.v1.ConfigMap(`${name}-settings`, { metadata: labels.meta(REGISTRY_CONFIGMAP), data }, child);
         const secretData: Record<string, pulumi.Output<string>> = {};
-        if (args.databasePassword) {
-            const endpoint = { ...config.database.postgres, host: postgresHost(config) };
-            secretData[DATABASE_PASSWORD_KEY] = pulumi.secret(args.databasePassword);
-            secretData[PG_SERVICE_KEY] = pulumi.secret(args.databasePassword.apply((password) => pgServiceFile(endpoint, password)));
+        if (args.databasePassword !== undefined && database.type === "postgres") {
+            const endpoint = database.endpoint;
+            const password = pulumi.output(args.databasePassword);
+            secretData[DATABASE_PASSWORD_KEY] = pulumi.secret(password);
+            secretData[PG_SERVICE_KEY] = pulumi.secret(password.apply((value) => pgServiceFile(endpoint, value)));
         }
         const secret =
             Object.keys(secretData).length > 0
                 ? new k8s.core.v1.Secret(
-                      REGISTRY_SECRET,
-                      { metadata: meta(REGISTRY_SECRET), type: "Opaque", stringData: secretData },
+                      `${name}-secret`,
+                      { metadata: labels.meta(REGISTRY_SECRET), type: "Opaque", stringData: secretData },
                       child,
                   )
                 : undefined;
-        const secretEnv: EnvVar[] = [...(args.databasePassword ? [secretKeyEnv("PGPASSWORD", DATABASE_PASSWORD_KEY)] : [])];
+        return { data, configMap, secret, secretData };
+    }
 
+    /** The headless Service (the StatefulSet's, every pod ready or not) and the client Service agents call. */
+    private createServices({ name, registry, labels }: Parts): { headless: k8s.core.v1.Service; client: k8s.core.v1.Service } {
+        const child = { parent: this };
+        const ports = [{ name: "http", port: registry.port, targetPort: "http", protocol: "TCP" }];
         const headless = new k8s.core.v1.Service(
-            REGISTRY_HEADLESS,
+            `${name}-headless`,
             {
-                metadata: meta(REGISTRY_HEADLESS),
-                spec: {
-                    clusterIP: "None",
-                    publishNotReadyAddresses: true,
-                    selector,
-                    ports: [{ name: "http", port: registry.port, targetPort: "http", protocol: "TCP" }],
-                },
+                metadata: labels.meta(REGISTRY_HEADLESS),
+                spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: labels.selector, ports },
             },
             child,
         );
-        const service = new k8s.core.v1.Service(
-            REGISTRY_NAME,
+        const client = new k8s.core.v1.Service(
+            `${name}-service`,
             {
                 // The headless Service selects the same pods: scrape through this one only.
                 metadata: {
-                    ...meta(REGISTRY_NAME),
-                    labels: registry.monitoring.serviceMonitor ? { ...commonLabels, [METRICS_LABEL]: "true" } : commonLabels,
+                    ...labels.meta(REGISTRY_NAME),
+                    labels: registry.monitoring.serviceMonitor ? { ...labels.common, [METRICS_LABEL]: "true" } : labels.common,
                 },
-                spec: {
-                    type: "ClusterIP",
-                    selector,
-                    ports: [{ name: "http", port: registry.port, targetPort: "http", protocol: "TCP" }],
-                },
+                spec: { type: "ClusterIP", selector: labels.selector, ports },
             },
             child,
         );
+        return { headless, client };
+    }
 
-        const scheme = registry.tls.secretName ? "HTTPS" : "HTTP";
-        // Only for a version that serves /metrics: the config refuses both options otherwise.
-        const scraped = registry.monitoring.scrapeAnnotations || registry.monitoring.serviceMonitor;
+    /** The ServiceAccount (no API token) and the StatefulSet: the pods, their volumes and, on SQLite, the claim template. */
+    private createStatefulSet(parts: Parts, settings: Settings, headless: k8s.core.v1.Service): k8s.apps.v1.StatefulSet {
+        const { name, args, registry, database, labels } = parts;
+        const { selector, meta } = labels;
+        const child = { parent: this };
+        // No API access: registry 3.x does no leader election (all replicas are active).
+        const serviceAccount = new k8s.core.v1.ServiceAccount(
+            `${name}-service-account`,
+            { metadata: meta(REGISTRY_NAME), automountServiceAccountToken: false },
+            child,
+        );
         // A zero initialDelaySeconds is the API server's default and it drops it: render it only when set.
-        const httpProbe = (path: string, { initialDelaySeconds, ...timing }: MeshConfig["registry"]["probes"]["liveness"]): Probe => ({
-            httpGet: { path, port: "http", scheme },
+        const httpProbe = (path: string, { initialDelaySeconds, ...timing }: RegistryConfig["probes"]["liveness"]): Probe => ({
+            httpGet: { path, port: "http", scheme: parts.scheme },
             ...(initialDelaySeconds > 0 ? { initialDelaySeconds } : {}),
             ...timing,
         });
         // On PostgreSQL the registry writes nothing locally: only SQLite gets a per-replica volume.
-        const sqlite = config.database.type === "sqlite";
+        const sqlite = database.type === "sqlite";
         const volumes: Volume[] = [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }];
         const mounts: VolumeMount[] = [...(sqlite ? [{ name: "data", mountPath: DATA_DIR }] : []), { name: "tmp", mountPath: "/tmp" }];
         if (registry.tls.secretName) {
             volumes.push({ name: "tls", secret: { secretName: registry.tls.secretName, defaultMode: 0o440 } });
             mounts.push({ name: "tls", mountPath: TLS_DIR, readOnly: true });
         }
+        const secretEnv: EnvVar[] = args.databasePassword !== undefined ? [secretKeyEnv("PGPASSWORD", DATABASE_PASSWORD_KEY)] : [];
         const podAnnotations: Record<string, pulumi.Input<string>> = {
-            "checksum/config": checksum(settings),
+            "checksum/config": checksum(settings.data),
             // A new DSN or token must reach the pods: their environment is read at start.
-            ...(secret ? { "checksum/secret": secretChecksum("registry-secret-checksum-key", secretData, child) } : {}),
-            ...(registry.monitoring.scrapeAnnotations
-                ? { "prometheus.io/scrape": "true", "prometheus.io/port": String(registry.port), "prometheus.io/path": "/metrics" }
-                : {}),
+            ...(settings.secret ? { "checksum/secret": secretChecksum(`${name}-secret-checksum-key`, settings.secretData, child) } : {}),
+            ...(registry.monitoring.scrapeAnnotations ? kube.scrapeAnnotations(registry.port) : {}),
         };
 
-        this.statefulSet = new k8s.apps.v1.StatefulSet(
-            REGISTRY_NAME,
+        return new k8s.apps.v1.StatefulSet(
+            `${name}-statefulset`,
             {
                 metadata: {
                     ...meta(REGISTRY_NAME),
-                    labels: workloadLabels,
+                    labels: labels.workload,
                     // volumeClaimTemplates are immutable and ignored below: this shows a storage edit in preview.
                     ...(sqlite ? { annotations: requestedStorageAnnotations(registry.storage) } : {}),
                 },
@@ -173,7 +191,7 @@ export class Registry extends pulumi.ComponentResource {
                     persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
                     selector: { matchLabels: selector },
                     template: {
-                        metadata: { labels: workloadLabels, annotations: podAnnotations },
+                        metadata: { labels: labels.workload, annotations: podAnnotations },
                         spec: {
                             serviceAccountName: serviceAccount.metadata.name,
                             automountServiceAccountToken: false,
@@ -181,15 +199,8 @@ export class Registry extends pulumi.ComponentResource {
                             enableServiceLinks: false,
                             terminationGracePeriodSeconds: 30,
                             ...(registry.priorityClassName ? { priorityClassName: registry.priorityClassName } : {}),
-                            affinity: registry.affinity ?? spreadAffinity(selector, registry.spread),
-                            topologySpreadConstraints: [
-                                {
-                                    maxSkew: 1,
-                                    topologyKey: "topology.kubernetes.io/zone",
-                                    whenUnsatisfiable: "ScheduleAnyway",
-                                    labelSelector: { matchLabels: selector },
-                                },
-                            ],
+                            affinity: registry.affinity ?? kube.spreadOverNodes(selector, registry.spread),
+                            topologySpreadConstraints: kube.topologySpread(selector, ["topology.kubernetes.io/zone"]),
                             ...(Object.keys(registry.nodeSelector).length > 0 ? { nodeSelector: registry.nodeSelector } : {}),
                             ...(registry.tolerations.length > 0 ? { tolerations: registry.tolerations } : {}),
                             ...(args.initContainers?.length ? { initContainers: args.initContainers } : {}),
@@ -199,9 +210,9 @@ export class Registry extends pulumi.ComponentResource {
                                     image: registry.image,
                                     imagePullPolicy: registry.imagePullPolicy,
                                     // The image's CMD (--host 0.0.0.0 --port 8000) overrides PORT: pass the port here.
-                                    args: registryArgs(config),
+                                    args: registryArgs(registry.port),
                                     ports: [{ name: "http", containerPort: registry.port, protocol: "TCP" }],
-                                    envFrom: [{ configMapRef: { name: configMap.metadata.name } }],
+                                    envFrom: [{ configMapRef: { name: settings.configMap.metadata.name } }],
                                     ...(secretEnv.length > 0 ? { env: secretEnv } : {}),
                                     resources: registry.resources,
                                     securityContext: restrictedContainerSecurity(),
@@ -220,71 +231,43 @@ export class Registry extends pulumi.ComponentResource {
                     ...(sqlite
                         ? {
                               volumeClaimTemplates: [
-                                  {
-                                      metadata: { name: "data", labels: selector },
-                                      spec: {
-                                          accessModes: ["ReadWriteOnce"],
-                                          ...(registry.storage.storageClass ? { storageClassName: registry.storage.storageClass } : {}),
-                                          resources: { requests: { storage: registry.storage.size } },
-                                      },
-                                  },
+                                  { metadata: { name: "data", labels: selector }, spec: kube.claimSpec(registry.storage) },
                               ],
                           }
                         : {}),
                 },
             },
-            { ...child, dependsOn: secret ? [secret] : [], ignoreChanges: ["spec.volumeClaimTemplates"] },
+            { ...child, dependsOn: settings.secret ? [settings.secret] : [], ignoreChanges: ["spec.volumeClaimTemplates"] },
         );
+    }
 
+    /** The disruption budget (more than one replica), the NetworkPolicy, and the ServiceMonitor when asked for. */
+    private createPolicies({ name, registry, labels, scheme }: Parts): void {
+        const { selector, meta } = labels;
+        const child = { parent: this };
         if (registry.replicas > 1) {
             new k8s.policy.v1.PodDisruptionBudget(
-                REGISTRY_NAME,
-                {
-                    metadata: meta(REGISTRY_NAME),
-                    // A replica that is not Ready (e.g. database unreachable) may be evicted: it serves nothing anyway.
-                    spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: selector } },
-                },
+                `${name}-pdb`,
+                // A replica that is not Ready (e.g. database unreachable) may be evicted: it serves nothing anyway.
+                { metadata: meta(REGISTRY_NAME), spec: kube.disruptionBudget(selector) },
                 child,
             );
         }
 
+        // Only for a version that serves /metrics: the config refuses both options otherwise.
+        const scraped = registry.monitoring.scrapeAnnotations || registry.monitoring.serviceMonitor;
         new k8s.networking.v1.NetworkPolicy(
-            REGISTRY_NAME,
+            `${name}-network-policy`,
             {
                 metadata: meta(REGISTRY_NAME),
                 spec: {
                     podSelector: { matchLabels: selector },
                     policyTypes: ["Ingress"],
                     ingress: [
-                        {
-                            // Agents and registry peers in this namespace.
-                            from: [
-                                {
-                                    podSelector: {
-                                        matchLabels: { "app.kubernetes.io/part-of": PART_OF },
-                                        matchExpressions: [
-                                            { key: "app.kubernetes.io/component", operator: "In", values: ["agent", "registry"] },
-                                        ],
-                                    },
-                                },
-                            ],
-                            ports: [{ port: registry.port, protocol: "TCP" }],
-                        },
-                        ...(scraped
-                            ? [
-                                  {
-                                      // Prometheus scrapes /metrics on the HTTP port.
-                                      from: [
-                                          {
-                                              namespaceSelector: {
-                                                  matchLabels: { "kubernetes.io/metadata.name": registry.monitoring.namespace },
-                                              },
-                                          },
-                                      ],
-                                      ports: [{ port: registry.port, protocol: "TCP" }],
-                                  },
-                              ]
-                            : []),
+                        // Agents and registry peers in this namespace.
+                        kube.allowFrom([kube.MESH_PEERS], registry.port),
+                        // Prometheus scrapes /metrics on the HTTP port.
+                        ...(scraped ? [kube.allowFrom([kube.namespacePeer(registry.monitoring.namespace)], registry.port)] : []),
                     ],
                 },
             },
@@ -292,47 +275,43 @@ export class Registry extends pulumi.ComponentResource {
         );
 
         if (registry.monitoring.serviceMonitor) {
-            new k8s.apiextensions.CustomResource(
-                REGISTRY_NAME,
+            kube.serviceMonitor(
+                `${name}-service-monitor`,
                 {
-                    apiVersion: "monitoring.coreos.com/v1",
-                    kind: "ServiceMonitor",
                     metadata: meta(REGISTRY_NAME),
-                    spec: {
-                        selector: { matchLabels: { ...selector, [METRICS_LABEL]: "true" } },
-                        namespaceSelector: { matchNames: [namespace] },
-                        endpoints: [
-                            { port: "http", path: "/metrics", scheme: scheme.toLowerCase(), interval: registry.monitoring.interval },
-                        ],
-                    },
+                    selector: { ...selector, [METRICS_LABEL]: "true" },
+                    interval: registry.monitoring.interval,
+                    scheme: scheme.toLowerCase(),
                 },
                 child,
             );
         }
-
-        this.serviceName = service.metadata.name;
-        this.url = pulumi.interpolate`${scheme.toLowerCase()}://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${registry.port}`;
-        this.registerOutputs({ serviceName: this.serviceName, url: this.url });
     }
+}
+
+/** What every step of the Registry's constructor needs: its name, its resolved Args, its labels. */
+interface Parts {
+    name: string;
+    args: RegistryArgs;
+    registry: RegistryConfig;
+    database: RegistryDatabase;
+    labels: kube.ObjectLabels;
+    scheme: "HTTP" | "HTTPS";
+}
+
+/** The settings step's results: what the pods read, and what rolls them. */
+interface Settings {
+    data: Record<string, string>;
+    configMap: k8s.core.v1.ConfigMap;
+    secret?: k8s.core.v1.Secret;
+    secretData: Record<string, pulumi.Output<string>>;
+}
+
+/** The registry's settings with the stack config's defaults; `input` as the `registry` section. */
+export function registryConfig(input: z.input<typeof registrySchema>): RegistryConfig {
+    return registrySchema.parse(input);
 }
 
 function secretKeyEnv(name: string, key: string): EnvVar {
     return { name, valueFrom: { secretKeyRef: { name: REGISTRY_SECRET, key } } };
-}
-
-/** Replicas on different nodes: `required` refuses to co-locate, `preferred` only tries. */
-function spreadAffinity(selector: Record<string, string>, spread: "preferred" | "required"): Affinity {
-    const term = { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" };
-    return spread === "required"
-        ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } }
-        : { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
-}
-
-export function checksum(data: Record<string, string>): string {
-    const canonical = JSON.stringify(
-        Object.keys(data)
-            .sort()
-            .map((key) => [key, data[key]]),
-    );
-    return createHash("sha256").update(canonical).digest("hex");
 }

@@ -1,8 +1,5 @@
 // Pod Security Standards "restricted" settings, for every pod and every container.
-import * as k8s from "@pulumi/kubernetes";
-
-type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
-type SecurityContext = k8s.types.input.core.v1.SecurityContext;
+import { PodSecurityContext, SecurityContext } from "./k8s-types";
 
 /** The non-root uid/gid the MCP Mesh images run as. */
 export const MESH_UID = 999;

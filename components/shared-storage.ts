@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { SHARED_VOLUMES, SharedStorageConfig, SharedVolume } from "./agent-config";
 import { SHARED_VOLUME_CLAIMS } from "./agent-spec";
+import { claimSpec } from "./builders";
 import { labels } from "./labels";
 import { claimOptions, requestedStorageAnnotations } from "./data-protection";
 
@@ -32,7 +33,7 @@ export class SharedStorage extends pulumi.ComponentResource {
             }
             const claimName = SHARED_VOLUME_CLAIMS[volume].claim;
             const claim = new k8s.core.v1.PersistentVolumeClaim(
-                claimName,
+                `${name}-${volume}`,
                 {
                     metadata: {
                         name: claimName,
@@ -40,11 +41,7 @@ export class SharedStorage extends pulumi.ComponentResource {
                         labels: labels({ name: claimName, component: "storage", instance: args.instance }),
                         annotations: requestedStorageAnnotations(spec),
                     },
-                    spec: {
-                        accessModes: [spec.accessMode],
-                        ...(spec.storageClass ? { storageClassName: spec.storageClass } : {}),
-                        resources: { requests: { storage: spec.size } },
-                    },
+                    spec: claimSpec(spec),
                 },
                 claimOptions(this, args.protectData ?? false),
             );

@@ -56,7 +56,7 @@ describe("Agent component, mode deployment", () => {
             "Service/hello-world",
         ]);
         assert.equal(ofKind(objects, "MCPAgent").length, 0);
-        assert.ok(registered(rendered, "mcp-mesh:index:Agent", "hello-world"));
+        assert.ok(registered(rendered, "mcp-mesh:index:Agent", "mcp-mesh-agent-hello-world"));
     });
 
     it("labels the Deployment and its pods as the seed's kubectl commands expect", () => {
@@ -235,7 +235,10 @@ describe("Agent component: scaling", () => {
         });
         const deployment = find(rendered.objects, "Deployment", "hello-world");
         assert.ok(!("replicas" in (deployment.spec as object)), "the Deployment must leave replicas to the HPA");
-        assert.equal(registered(rendered, "kubernetes:apps/v1:Deployment", "hello-world").options.ignoreChanges, undefined);
+        assert.equal(
+            registered(rendered, "kubernetes:apps/v1:Deployment", "mcp-mesh-agent-hello-world-deployment").options.ignoreChanges,
+            undefined,
+        );
         assert.ok(find(rendered.objects, "PodDisruptionBudget", "hello-world"));
     });
 
@@ -290,13 +293,13 @@ describe("Agent component: storage, service and monitoring options", () => {
     it("protects and retains the agents' claims when the stack protects its data", async () => {
         const config = { protectData: true, storage: { logs: {} }, ...withAgents(hello({ persistence: {}, sharedStorage: ["logs"] })) };
         const rendered = await renderConfig(config);
-        for (const name of ["hello-world-workspace", "mcp-mesh-logs"]) {
+        for (const name of ["mcp-mesh-agent-hello-world-workspace", "mcp-mesh-shared-storage-logs"]) {
             const options = registered(rendered, "kubernetes:core/v1:PersistentVolumeClaim", name).options;
             assert.deepEqual([options.protect, options.retainOnDelete], [true, true], name);
         }
         const unprotected = await renderConfig({ ...config, protectData: false });
         assert.equal(
-            registered(unprotected, "kubernetes:core/v1:PersistentVolumeClaim", "hello-world-workspace").options.protect,
+            registered(unprotected, "kubernetes:core/v1:PersistentVolumeClaim", "mcp-mesh-agent-hello-world-workspace").options.protect,
             undefined,
         );
     });
@@ -558,11 +561,11 @@ describe("Agent component, mode customResource", () => {
     });
 
     it("is created after the CRD when the stack installs it, and without it otherwise", async () => {
-        const options = registered(rendered, "kubernetes:mesh.mcp.io/v1alpha1:MCPAgent", "reporter").options;
+        const options = registered(rendered, "kubernetes:mesh.mcp.io/v1alpha1:MCPAgent", "mcp-mesh-agent-reporter-mcpagent").options;
         const dependsOn = (options.dependsOn ?? []) as pulumi.Resource[];
         const urns = await Promise.all(dependsOn.map((resource) => new Promise<string>((resolve) => resource.urn.apply(resolve))));
         assert.ok(
-            urns.some((urn) => urn.endsWith("CustomResourceDefinition::mcpagents-crd")),
+            urns.some((urn) => urn.endsWith("CustomResourceDefinition::mcp-mesh-mcpagents-crd")),
             urns.join(", "),
         );
         const elsewhere = await renderConfig({ installCrds: false, ...withAgents(reporter) });
@@ -592,7 +595,8 @@ describe("Agent wiring to the registry", () => {
             config: configFrom({}),
             program: (opts) => {
                 const agents = createAgents(
-                    { config, namespace: "platform", instance: "test", registryUrl: pulumi.output(renamed), secrets: {} },
+                    "mesh",
+                    { agents: config.agents, namespace: "platform", instance: "test", registryUrl: pulumi.output(renamed), secrets: {} },
                     opts,
                 );
                 return { urls: agents.map((agent) => agent.url) };

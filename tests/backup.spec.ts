@@ -140,13 +140,13 @@ describe("Backup component", () => {
 
 describe("data protection", () => {
     const KEPT = [
-        "kubernetes:apps/v1:StatefulSet::mcp-mesh-postgres",
-        "kubernetes:core/v1:Secret::mcp-mesh-postgres",
-        "random:index/randomPassword:RandomPassword::postgres-password",
-        "kubernetes:core/v1:PersistentVolumeClaim::mcp-mesh-registry-backups",
+        "kubernetes:apps/v1:StatefulSet::mcp-mesh-postgres-statefulset",
+        "kubernetes:core/v1:Secret::mcp-mesh-postgres-secret",
+        "random:index/randomPassword:RandomPassword::mcp-mesh-postgres-password",
+        "kubernetes:core/v1:PersistentVolumeClaim::mcp-mesh-backup-claim",
     ];
     // Deleting the namespace would delete every claim in it.
-    const KEPT_IN_PROD = [...KEPT, "kubernetes:core/v1:Namespace::namespace"];
+    const KEPT_IN_PROD = [...KEPT, "kubernetes:core/v1:Namespace::mcp-mesh-namespace"];
 
     it("prod protects the database, its password and the backups from destroy and replacement", async () => {
         const { resources } = await renderRepoStack("prod");
@@ -156,7 +156,7 @@ describe("data protection", () => {
             assert.equal(resource.options.protect, true, id);
             assert.equal(resource.options.retainOnDelete, true, id);
         }
-        const registry = resources.find((r) => r.name === "mcp-mesh-registry" && r.type === "kubernetes:apps/v1:StatefulSet");
+        const registry = resources.find((r) => r.name === "mcp-mesh-registry-statefulset" && r.type === "kubernetes:apps/v1:StatefulSet");
         const policy = (registry?.inputs.spec as { persistentVolumeClaimRetentionPolicy: Record<string, string> })
             .persistentVolumeClaimRetentionPolicy;
         assert.deepEqual(policy, { whenDeleted: "Retain", whenScaled: "Retain" });

@@ -160,7 +160,9 @@ describe("Registry component", () => {
 
     it("rolls its pods when a credential in its Secret changes", async () => {
         const annotation = async (password: string) => {
-            const { objects } = await renderConfig(POSTGRES, { generated: (name) => (name === "postgres-password" ? password : "key") });
+            const { objects } = await renderConfig(POSTGRES, {
+                generated: (name) => (name === "mcp-mesh-postgres-password" ? password : "key"),
+            });
             return podTemplate(find(objects, "StatefulSet", "mcp-mesh-registry"))?.metadata.annotations?.["checksum/secret"];
         };
         const first = await annotation("one");
@@ -280,7 +282,9 @@ describe("Registry component", () => {
         const rendered = await renderConfig({ registry: { storage: { size: "20Gi" } } });
         const statefulSet = find(rendered.objects, "StatefulSet", "mcp-mesh-registry");
         assert.equal(statefulSet.metadata.annotations?.["mcp-mesh.io/requested-storage"], "20Gi");
-        const registered = rendered.resources.find((r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.name === "mcp-mesh-registry");
+        const registered = rendered.resources.find(
+            (r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.name === "mcp-mesh-registry-statefulset",
+        );
         assert.deepEqual(registered?.options.ignoreChanges, ["spec.volumeClaimTemplates"]);
     });
 

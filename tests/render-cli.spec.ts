@@ -8,7 +8,7 @@ import { parseAllDocuments } from "yaml";
 import { PROJECT_DIR } from "./support/stacks";
 
 function render(...args: string[]): SpawnSyncReturns<string> {
-    return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "tests/support/render-cli.ts", ...args], {
+    return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "tools/render.ts", ...args], {
         cwd: PROJECT_DIR,
         encoding: "utf8",
     });

@@ -1,6 +1,6 @@
 // Whole-stack invariants over every object that dev and prod render.
 import { strict as assert } from "assert";
-import { DEFAULT_DENY_POLICY, DNS_POLICY } from "../components/network-policies";
+import { DEFAULT_DENY_POLICY, DNS_POLICY } from "../components/names";
 import { K8sObject, Rendered, toYamlStream } from "./support/render";
 import { allContainers, ContainerView, podTemplate } from "./support/pods";
 import { CUSTOM_KINDS, openApiValidator } from "./support/openapi";

@@ -1,5 +1,7 @@
 // Golden manifests: the reviewed render of each stack, kept in tests/golden/<stack>.yaml.
 import * as path from "path";
+import { stringify } from "yaml";
+import { RegisteredResource } from "./mocks";
 import { renderRepoStack } from "./stacks";
 import { toYamlStream } from "./render";
 
@@ -9,8 +11,40 @@ export function goldenFile(stack: string): string {
     return path.join(GOLDEN_DIR, `${stack}.yaml`);
 }
 
+/** The reviewed URNs of a stack, with the options that decide what the engine does to each. */
+export function urnGoldenFile(stack: string): string {
+    return path.join(GOLDEN_DIR, `${stack}.urns.yaml`);
+}
+
 export async function renderGolden(stack: string): Promise<string> {
     return toYamlStream((await renderRepoStack(stack)).objects);
+}
+
+/**
+ * Options that change what the engine does to a resource: any change to them is a reviewed
+ * change. (Not `aliases`: the Kubernetes SDK adds its own, one per older API version of a type.)
+ */
+function engineOptions(resource: RegisteredResource): Record<string, unknown> {
+    const { protect, retainOnDelete, deleteBeforeReplace, ignoreChanges } = resource.options;
+    return {
+        ...(protect !== undefined ? { protect } : {}),
+        ...(retainOnDelete !== undefined ? { retainOnDelete } : {}),
+        ...(resource.dependsOn.length > 0 ? { dependsOn: resource.dependsOn } : {}),
+        ...(deleteBeforeReplace !== undefined ? { deleteBeforeReplace } : {}),
+        ...(ignoreChanges?.length ? { ignoreChanges } : {}),
+    };
+}
+
+/**
+ * Every URN of a stack (components included), sorted, each with its engine options: a rename
+ * shows here as a removed and an added URN, which on a deployed stack is a delete and a create.
+ */
+export async function renderUrnGolden(stack: string): Promise<string> {
+    const { resources } = await renderRepoStack(stack);
+    const entries = resources
+        .map((resource) => ({ urn: resource.urn, ...engineOptions(resource) }))
+        .sort((a, b) => a.urn.localeCompare(b.urn));
+    return stringify(entries, { lineWidth: 0 });
 }
 
 /** The first differing lines, with context, as a reviewer would want to read them. */

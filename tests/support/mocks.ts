@@ -4,9 +4,16 @@ import * as pulumi from "@pulumi/pulumi";
 export interface RegisteredResource {
     type: string;
     name: string;
+    /**
+     * The URN the engine would give it: `urn:pulumi:<stack>::<project>::<type chain>::<name>`, the
+     * type chain being the types of its ancestors and its own, joined by `$`.
+     */
+    urn: string;
     inputs: Record<string, unknown>;
     /** The resource options the program gave (protect, ignoreChanges, dependsOn, ...). */
     options: pulumi.CustomResourceOptions;
+    /** URNs of the resources named in `options.dependsOn`, in order (`(not a resource)` for anything else). */
+    dependsOn: string[];
     /** Paths of the inputs the program gave as secret Outputs (e.g. `stringData.API_KEY`). */
     secretInputs: Promise<string[]>;
 }
@@ -38,10 +45,36 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     readonly resources: RegisteredResource[] = [];
     private readonly options = new Map<string, pulumi.CustomResourceOptions>();
     private readonly secretInputs = new Map<string, Promise<string[]>>();
+    /** Type chain (`parent$...$type`) per resource object, and URN per `type::name`. */
+    private readonly typeChains = new Map<pulumi.Resource, string>();
+    private readonly urns = new Map<string, string>();
+    private readonly urnsByResource = new Map<pulumi.Resource, string>();
+    private readonly dependencies = new Map<string, string[]>();
 
-    /** A transformation for the root component that records each child's options and secret inputs. */
+    /** The URN of a resource the program registered (e.g. one named in dependsOn). */
+    urnOf(resource: pulumi.Resource): string | undefined {
+        return this.urnsByResource.get(resource);
+    }
+
+    /**
+     * A transformation for the root component that records each resource's options, secret
+     * inputs and URN (transformations reach the root and every descendant, components included).
+     */
     readonly recordOptions: pulumi.ResourceTransformation = (args) => {
+        const parentChain = args.opts.parent ? this.typeChains.get(args.opts.parent) : undefined;
+        const typeChain = parentChain ? `${parentChain}$${args.type}` : args.type;
+        const urn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${typeChain}::${args.name}`;
+        this.typeChains.set(args.resource, typeChain);
+        this.urnsByResource.set(args.resource, urn);
+        this.urns.set(`${args.type}::${args.name}`, urn);
         this.options.set(`${args.type}::${args.name}`, args.opts);
+        const dependsOn = args.opts.dependsOn;
+        this.dependencies.set(
+            `${args.type}::${args.name}`,
+            (Array.isArray(dependsOn) ? dependsOn : dependsOn ? [dependsOn] : []).map((dependency: unknown) =>
+                pulumi.Resource.isInstance(dependency) ? (this.urnOf(dependency) ?? "(unknown resource)") : "(not a resource)",
+            ),
+        );
         this.secretInputs.set(`${args.type}::${args.name}`, secretPaths(args.props, ""));
         return undefined;
     };
@@ -58,7 +91,11 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
         const options = this.options.get(`${args.type}::${args.name}`) ?? {};
         const secretInputs = this.secretInputs.get(`${args.type}::${args.name}`) ?? Promise.resolve([]);
-        this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, options, secretInputs });
+        const urn =
+            this.urns.get(`${args.type}::${args.name}`) ??
+            `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${args.type}::${args.name}`;
+        const dependsOn = this.dependencies.get(`${args.type}::${args.name}`) ?? [];
+        this.resources.push({ type: args.type, name: args.name, urn, inputs: args.inputs, options, dependsOn, secretInputs });
         if (this.preview) {
             return { id: "", state: { ...args.inputs } };
         }

@@ -1,7 +1,7 @@
 // The program's stacks: dev, prod, or agents-<N> (dev's defaults with N agents).
 import { program } from "../../components/program";
-import { StackConfig } from "../support/stack-file";
-import { configFrom, stackConfig } from "../support/stacks";
+import { StackConfig } from "../../tests/support/stack-file";
+import { configFrom, stackConfig } from "../../tests/support/stacks";
 import { evaluate } from "./counting-mocks";
 
 export function scenarioConfig(scenario: string): StackConfig {

@@ -5,7 +5,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { benchRealPreviews } from "../../tools/e2e/preview-bench";
+import { benchRealPreviews } from "../e2e/preview-bench";
 
 interface Sample {
     mode: string;

@@ -3,11 +3,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { ConfigError } from "../../components/config";
-import { K8sObject, renderStack, toYamlStream } from "./render";
-import { readStackFile } from "./stack-file";
+import { ConfigError } from "../components/config";
+import { K8sObject, renderStack, toYamlStream } from "../tests/support/render";
+import { readStackFile } from "../tests/support/stack-file";
 
-const PROJECT_DIR = path.resolve(__dirname, "../..");
+const PROJECT_DIR = path.resolve(__dirname, "..");
 const USAGE = "usage: npm run render -- (--stack <name> | --config <stack file>) [--out <dir>]";
 
 function fail(message: string, status: number): never {
