@@ -2,10 +2,11 @@
 import { strict as assert } from "assert";
 import { DEFAULT_DENY_POLICY, DNS_POLICY } from "../components/names";
 import { K8sObject, Rendered, toYamlStream } from "./support/render";
-import { allContainers, ContainerView, podTemplate } from "./support/pods";
+import { allContainers, podTemplate } from "./support/pods";
 import { CUSTOM_KINDS, openApiValidator } from "./support/openapi";
 import { find, ofKind, projectConfigOf, renderConfig, renderRepoStack, stackConfig, stackFileText, STACKS } from "./support/stacks";
 import { parseMeshConfig } from "../components/config";
+import * as rules from "../policy/rules";
 
 const CLUSTER_SCOPED = new Set(["Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding"]);
 const LONG_RUNNING = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
@@ -27,14 +28,6 @@ function keysOf(object: K8sObject): string[] {
 function volumeClaimTemplateNames(workload: K8sObject): string[] {
     const spec = workload.spec as { volumeClaimTemplates?: { metadata: { name: string } }[] };
     return (spec.volumeClaimTemplates ?? []).map((t) => t.metadata.name);
-}
-
-function imageProblems(container: ContainerView): string[] {
-    const tag = container.image.split("/").pop()?.split(":")[1];
-    if (container.image.includes("@sha256:")) {
-        return [];
-    }
-    return !tag || tag === "latest" ? [`${container.name}: image ${container.image} is not pinned`] : [];
 }
 
 for (const stack of STACKS) {
@@ -139,45 +132,27 @@ for (const stack of STACKS) {
             }
         });
 
-        it("runs every pod under Pod Security Standards restricted, init containers included", () => {
+        // The same rules `pulumi preview --policy-pack policy` enforces (policy/rules.ts): one set of invariants.
+        it("passes every rule of the policy pack: Pod Security restricted (init containers too), requests and limits, pinned images, no plain credentials", () => {
             assert.ok(workloads(objects).length > 0);
-            for (const workload of workloads(objects)) {
-                const pod = podTemplate(workload)?.spec;
-                assert.ok(pod);
-                assert.equal(pod.securityContext?.runAsNonRoot, true, where(workload));
-                assert.equal(pod.securityContext?.seccompProfile?.type, "RuntimeDefault", where(workload));
-                for (const key of ["hostNetwork", "hostPID", "hostIPC"]) {
-                    assert.ok(!(key in pod) || (pod as unknown as Record<string, unknown>)[key] === false, `${where(workload)} ${key}`);
-                }
-                for (const container of allContainers(pod)) {
-                    const context = container.securityContext ?? {};
-                    const name = `${where(workload)}/${container.name}`;
-                    assert.equal(context.allowPrivilegeEscalation, false, name);
-                    assert.notEqual(context.privileged, true, name);
-                    assert.deepEqual(context.capabilities?.drop, ["ALL"], name);
-                    assert.equal(context.readOnlyRootFilesystem, true, name);
-                    assert.notEqual(context.runAsUser, 0, name);
-                }
-            }
+            const perObject = [
+                rules.podSecurityViolations,
+                rules.resourceLimitViolations,
+                rules.imageTagViolations,
+                rules.credentialViolations,
+            ];
+            assert.deepEqual(
+                objects.flatMap((object) => perObject.flatMap((rule) => rule(object))),
+                [],
+            );
         });
 
-        it("sets cpu and memory requests and limits on every container", () => {
+        it("gives every container a read-only root filesystem (stricter than restricted; writable paths are volumes)", () => {
             for (const workload of workloads(objects)) {
                 for (const container of allContainers(podTemplate(workload)?.spec ?? { containers: [] })) {
-                    for (const kind of ["requests", "limits"] as const) {
-                        for (const resource of ["cpu", "memory"]) {
-                            assert.ok(container.resources?.[kind]?.[resource], `${where(workload)}/${container.name} ${kind}.${resource}`);
-                        }
-                    }
+                    assert.equal(container.securityContext?.readOnlyRootFilesystem, true, `${where(workload)}/${container.name}`);
                 }
             }
-        });
-
-        it("pins every image (no :latest, no missing tag)", () => {
-            const problems = workloads(objects).flatMap((w) =>
-                allContainers(podTemplate(w)?.spec ?? { containers: [] }).flatMap(imageProblems),
-            );
-            assert.deepEqual(problems, []);
         });
 
         it("probes every long-running container", () => {
@@ -293,30 +268,9 @@ for (const stack of STACKS) {
             }
         });
 
-        it("covers every pod with a NetworkPolicy", () => {
-            const selectors = ofKind(objects, "NetworkPolicy").map(
-                (p) => (p.spec as { podSelector: { matchLabels?: Record<string, string> } }).podSelector.matchLabels ?? {},
-            );
-            for (const workload of workloads(objects)) {
-                const labels = podTemplate(workload)?.metadata.labels;
-                assert.ok(
-                    selectors.some((selector) => matches(selector, labels)),
-                    `${where(workload)} has no NetworkPolicy`,
-                );
-            }
-        });
-
-        it("gives every multi-replica workload a PodDisruptionBudget", () => {
-            const pdbSelectors = ofKind(objects, "PodDisruptionBudget").map(
-                (p) => (p.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels,
-            );
-            for (const workload of workloads(objects).filter((w) => ((w.spec as { replicas?: number }).replicas ?? 1) > 1)) {
-                const labels = podTemplate(workload)?.metadata.labels;
-                assert.ok(
-                    pdbSelectors.some((selector) => matches(selector, labels)),
-                    `${where(workload)} has no PDB`,
-                );
-            }
+        it("covers every pod with NetworkPolicies and every multi-replica workload with a PDB (the pack's stack rules)", () => {
+            assert.deepEqual(rules.networkPolicyViolations(objects), []);
+            assert.deepEqual(rules.disruptionBudgetViolations(objects), []);
         });
 
         it("prints no secret value", () => {

@@ -60,6 +60,20 @@ export function copyProject(repoRoot: string, dir: string, stackFile: string, st
     fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
 }
 
+/**
+ * For the CLI the e2e builds: its own PULUMI_HOME in the cache, plugins only from there (installed
+ * under the versions the SDKs ask for), never downloaded; the bin directory on PATH for the
+ * language host. A user's own CLI keeps its home and plugins.
+ */
+function builtToolchainEnv(toolchain: Toolchain): NodeJS.ProcessEnv {
+    return {
+        PATH: `${path.dirname(toolchain.pulumi)}${path.delimiter}${process.env.PATH ?? ""}`,
+        PULUMI_HOME: path.join(toolchain.cacheDir, "pulumi-home"),
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
+    };
+}
+
 export class PulumiCli {
     readonly env: NodeJS.ProcessEnv;
 
@@ -73,15 +87,10 @@ export class PulumiCli {
         fs.mkdirSync(stateDir, { recursive: true });
         this.env = {
             ...process.env,
-            PATH: `${path.dirname(toolchain.pulumi)}${path.delimiter}${process.env.PATH ?? ""}`,
-            PULUMI_HOME: path.join(toolchain.cacheDir, "pulumi-home"),
+            ...(toolchain.pluginDir ? builtToolchainEnv(toolchain) : {}),
             PULUMI_BACKEND_URL: `file://${stateDir}`,
             PULUMI_CONFIG_PASSPHRASE: this.passphrase,
             PULUMI_SKIP_UPDATE_CHECK: "true",
-            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-            // The bin directory is on PATH for the language host; take resource plugins only
-            // from PULUMI_HOME, where they are installed under the versions the SDKs ask for.
-            PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
             PULUMI_SKIP_CONFIRMATIONS: "true",
             PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
             NO_COLOR: "1",

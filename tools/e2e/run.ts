@@ -47,9 +47,14 @@ async function main(): Promise<number> {
         process.stdout.write(`[e2e] pulumi ${toolchain.pulumi}; plugins: ${plugins.join(", ") || "the CLI's own"}\n`);
         const context: RunContext = { toolchain, access, runDir, repoRoot, report };
         await checkPolicyPackRefuses(context);
+        const plans = stackPlans(repoRoot);
         const wanted = optionValues(process.argv.slice(2), "--stack");
+        const unknown = wanted.filter((stack) => !plans.some((plan) => plan.stack === stack));
+        if (unknown.length > 0) {
+            throw new Error(`--stack ${unknown.join(", ")}: unknown; the e2e runs ${plans.map((plan) => plan.stack).join(", ")}`);
+        }
         const sabotage = optionValues(process.argv.slice(2), "--sabotage")[0];
-        for (const plan of stackPlans(repoRoot)) {
+        for (const plan of plans) {
             if (wanted.length === 0 || wanted.includes(plan.stack)) {
                 await runStack({ ...plan, sabotage }, context).catch((error: unknown) => {
                     process.stdout.write(`[e2e] ${plan.stack}: stopped: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -59,10 +64,12 @@ async function main(): Promise<number> {
     } finally {
         await cluster?.stop();
     }
-    process.stdout.write(
-        `\n[e2e] summary (${((Date.now() - started) / 1000).toFixed(0)} s; logs and scratch copies in ${runDir})\n${report.summary()}\n`,
-    );
-    return report.failed === 0 ? 0 : 1;
+    // A clean run leaves nothing behind; a failed one keeps its logs and scratch copies.
+    const passed = report.failed === 0;
+    if (passed) fs.rmSync(runDir, { recursive: true, force: true });
+    const where = passed ? "scratch removed" : `logs and scratch copies in ${runDir}`;
+    process.stdout.write(`\n[e2e] summary (${((Date.now() - started) / 1000).toFixed(0)} s; ${where})\n${report.summary()}\n`);
+    return passed ? 0 : 1;
 }
 
 main().then(
