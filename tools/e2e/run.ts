@@ -10,13 +10,24 @@ import * as path from "path";
 import { Cluster, startCluster } from "./cluster";
 import { installPlugins } from "./plugins";
 import { checkPolicyPackRefuses } from "./policy-check";
+import { run } from "./processes";
 import { PulumiCli } from "./pulumi-cli";
 import { Report } from "./report";
+import { SABOTAGES } from "./sabotage";
 import { ClusterAccess, RunContext, runStack } from "./stack-scenario";
 import { stackPlans } from "./stack-plans";
 import { buildToolchain } from "./toolchain";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
+
+/** The kubeconfig's current context, named explicitly so every stack pins it. */
+function currentContext(kubectl: string, kubeconfig: string): string {
+    const result = run(kubectl, ["--kubeconfig", kubeconfig, "config", "current-context"]);
+    if (result.status !== 0 || !result.stdout.trim()) {
+        throw new Error(`MCP_MESH_E2E_KUBECONFIG=${kubeconfig} has no current context; set MCP_MESH_E2E_CONTEXT`);
+    }
+    return result.stdout.trim();
+}
 
 /** Values of a repeatable `--flag value` option. */
 function optionValues(argv: string[], flag: string): string[] {
@@ -25,6 +36,16 @@ function optionValues(argv: string[], flag: string): string[] {
 
 async function main(): Promise<number> {
     const started = Date.now();
+    const plans = stackPlans(repoRoot);
+    const wanted = optionValues(process.argv.slice(2), "--stack");
+    const unknown = wanted.filter((stack) => !plans.some((plan) => plan.stack === stack));
+    if (unknown.length > 0) {
+        throw new Error(`--stack ${unknown.join(", ")}: unknown; the e2e runs ${plans.map((plan) => plan.stack).join(", ")}`);
+    }
+    const sabotage = optionValues(process.argv.slice(2), "--sabotage")[0];
+    if (sabotage !== undefined && !(sabotage in SABOTAGES)) {
+        throw new Error(`--sabotage ${sabotage}: unknown; one of ${Object.keys(SABOTAGES).join(", ")}`);
+    }
     const toolchain = buildToolchain(repoRoot);
     const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-mesh-e2e-"));
     const report = new Report();
@@ -35,7 +56,7 @@ async function main(): Promise<number> {
     process.once("SIGTERM", cleanup);
     try {
         const access: ClusterAccess = userKubeconfig
-            ? { kubeconfig: userKubeconfig, context: process.env.MCP_MESH_E2E_CONTEXT ?? "" }
+            ? { kubeconfig: userKubeconfig, context: process.env.MCP_MESH_E2E_CONTEXT ?? currentContext(toolchain.kubectl, userKubeconfig) }
             : await (async () => {
                   process.stdout.write("[e2e] starting a control plane on loopback\n");
                   cluster = await startCluster(toolchain, path.join(runDir, "cluster"));
@@ -47,13 +68,6 @@ async function main(): Promise<number> {
         process.stdout.write(`[e2e] pulumi ${toolchain.pulumi}; plugins: ${plugins.join(", ") || "the CLI's own"}\n`);
         const context: RunContext = { toolchain, access, runDir, repoRoot, report };
         await checkPolicyPackRefuses(context);
-        const plans = stackPlans(repoRoot);
-        const wanted = optionValues(process.argv.slice(2), "--stack");
-        const unknown = wanted.filter((stack) => !plans.some((plan) => plan.stack === stack));
-        if (unknown.length > 0) {
-            throw new Error(`--stack ${unknown.join(", ")}: unknown; the e2e runs ${plans.map((plan) => plan.stack).join(", ")}`);
-        }
-        const sabotage = optionValues(process.argv.slice(2), "--sabotage")[0];
         for (const plan of plans) {
             if (wanted.length === 0 || wanted.includes(plan.stack)) {
                 await runStack({ ...plan, sabotage }, context).catch((error: unknown) => {
