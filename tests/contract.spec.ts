@@ -102,6 +102,12 @@ function mustFind<T>(items: readonly T[], predicate: (item: T) => boolean, what:
     return found;
 }
 
+/** Stops a suite's local pods and removes its scratch directory (either may not exist yet). */
+async function tearDown(cluster: LocalCluster | undefined, work: string | undefined): Promise<void> {
+    await cluster?.stopAll();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+}
+
 describe("contract: the images are the versions the contract tests run", () => {
     let tools: ContractTools;
     before(function () {
@@ -166,10 +172,7 @@ describe("contract: registry and sample agents on SQLite, with the dev stack's s
 
     after(async function () {
         this.timeout(60_000);
-        await cluster?.stopAll();
-        if (work) {
-            fs.rmSync(work, { recursive: true, force: true });
-        }
+        await tearDown(cluster, work);
     });
 
     it("the registry starts and serves every probe on the declared port", async () => {
@@ -316,11 +319,8 @@ describe("contract: three registries on one fresh PostgreSQL, with the prod stac
 
     after(async function () {
         this.timeout(60_000);
-        await cluster?.stopAll();
+        await tearDown(cluster, work);
         server?.stop();
-        if (work) {
-            fs.rmSync(work, { recursive: true, force: true });
-        }
     });
 
     it("starts its replicas as the StatefulSet says, and all three stay up and ready", async () => {
@@ -424,10 +424,7 @@ describe("contract: registry.tls turns TLS on", function () {
 
     after(async function () {
         this.timeout(30_000);
-        await cluster?.stopAll();
-        if (work) {
-            fs.rmSync(work, { recursive: true, force: true });
-        }
+        await tearDown(cluster, work);
     });
 
     it("serves HTTPS on the declared port with the mounted certificate, and the probes speak it", async () => {
