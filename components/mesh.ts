@@ -1,31 +1,25 @@
 // McpMesh: the whole deployment, composed from the validated config in dependency order.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Agent } from "./agent";
-import { createAgents } from "./agents";
-import { AgentSecretValues } from "./agent-secrets";
-import { MeshConfig } from "./config";
-import { Backup, backupPodLabels } from "./backup";
-import { mcpAgentCrd } from "./crd";
-import { labels, selectorLabels } from "./labels";
-import { dataOptions } from "./data-protection";
-import { meshNetworkPolicies, postgresPodLabels } from "./network-policies";
-import { Postgres } from "./postgres";
-import { Registry } from "./registry";
-import { MESH, POSTGRES_NAME, REGISTRY_NAME } from "./names";
+import { Agent } from "./agents/agent";
+import { createAgents } from "./agents/agents";
+import { MeshConfig, MeshSecrets } from "./config/mesh-config";
+import { Backup, backupPodLabels } from "./backup/backup";
+import { mcpAgentCrd } from "./agents/crd";
+import { labels, selectorLabels } from "./k8s/labels";
+import { dataOptions } from "./k8s/data-protection";
+import { meshNetworkPolicies, postgresPodLabels } from "./k8s/network-policies";
+import { Postgres } from "./data/postgres";
+import { Registry } from "./registry/registry";
+import { MESH, POSTGRES_NAME, REGISTRY_NAME } from "./k8s/names";
 
 export interface McpMeshArgs {
-    /** The validated stack config (see components/config.ts). */
+    /** The validated stack config (see components/config/). */
     config: MeshConfig;
     /** Value of app.kubernetes.io/instance on every object. Default: the stack name. */
     instance?: string;
     /** Secret config values, read with getSecret by the caller. */
-    secrets: {
-        /** Password of the external PostgreSQL server (database.postgres.mode=external). */
-        databasePassword?: pulumi.Output<string>;
-        /** Values of the agents' secretEnv variables (encrypted config `agentSecrets`). */
-        agentSecrets?: AgentSecretValues;
-    };
+    secrets: MeshSecrets;
 }
 
 export class McpMesh extends pulumi.ComponentResource {

@@ -1,7 +1,7 @@
 // The whole program, callable by `pulumi up` (index.ts) and by the offline render.
 import * as pulumi from "@pulumi/pulumi";
 import { McpMesh } from "./mesh";
-import { readStackConfig } from "./stack-config";
+import { readStackConfig } from "./config/stack-config";
 
 export interface StackOutputs {
     namespace: pulumi.Output<string>;

@@ -2,8 +2,8 @@
 // stack config read anywhere below McpMesh.
 import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
-import { Agent, agentConfig } from "../components/agent";
-import { parseMeshConfig } from "../components/config";
+import { Agent, agentConfig } from "../components/agents";
+import { parseMeshConfig } from "../components/config/mesh-config";
 import { McpMesh } from "../components/mesh";
 import { Registry, registryConfig } from "../components/registry";
 import { renderStack } from "./support/render";

@@ -2,7 +2,7 @@
 // references and the backup schedule. Each table row names what the API server (or the
 // container runtime) does with the value; the config must do the same, or say why not.
 import { strict as assert } from "assert";
-import { parseMeshConfig } from "../components/config";
+import { parseMeshConfig } from "../components/config/mesh-config";
 import { problems } from "./support/config-problems";
 
 const HELLO = "agents/hello_world.py";

@@ -1,7 +1,7 @@
 // Secret in, secret out: every value set with --secret reaches Kubernetes only through a
 // Secret, as a secret Output (encrypted in state); a secret under any other key is refused.
 import { strict as assert } from "assert";
-import { ConfigError, misplacedSecrets } from "../components/config";
+import { ConfigError, misplacedSecrets } from "../components/config/mesh-config";
 import { renderStack } from "./support/render";
 import { configFrom } from "./support/stacks";
 import { RegisteredResource } from "./support/mocks";

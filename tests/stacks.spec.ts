@@ -1,11 +1,11 @@
 // Whole-stack invariants over every object that dev and prod render.
 import { strict as assert } from "assert";
-import { DEFAULT_DENY_POLICY, DNS_POLICY } from "../components/names";
+import { DEFAULT_DENY_POLICY, DNS_POLICY } from "../components/k8s/names";
 import { K8sObject, Rendered, toYamlStream } from "./support/render";
 import { allContainers, podTemplate } from "./support/pods";
 import { CUSTOM_KINDS, openApiValidator } from "./support/openapi";
 import { find, ofKind, projectConfigOf, renderConfig, renderRepoStack, stackConfig, stackFileText, STACKS } from "./support/stacks";
-import { parseMeshConfig } from "../components/config";
+import { parseMeshConfig } from "../components/config/mesh-config";
 import * as rules from "../policy/rules";
 
 const CLUSTER_SCOPED = new Set(["Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding"]);

@@ -3,7 +3,7 @@
 // ignores after creation (shown in preview through the requested-* annotations), never a
 // change of a field that forces the provider to replace a claim.
 import { strict as assert } from "assert";
-import { CLAIM_IMMUTABLE_FIELDS } from "../components/data-protection";
+import { CLAIM_IMMUTABLE_FIELDS } from "../components/k8s/data-protection";
 import { RegisteredResource } from "./support/mocks";
 import { fieldPaths } from "./support/object-diff";
 import { renderConfig } from "./support/stacks";

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { ConfigError } from "../components/config";
+import { ConfigError } from "../components/config/mesh-config";
 import { K8sObject, renderStack, toYamlStream } from "../tests/support/render";
 import { readStackFile } from "../tests/support/stack-file";
 

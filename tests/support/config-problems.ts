@@ -1,7 +1,7 @@
 // Shared by the config specs: the problems a raw config is rejected with, and a table of
 // rejections each checked for a line starting with the expected message.
 import { strict as assert } from "assert";
-import { ConfigError, parseMeshConfig } from "../../components/config";
+import { ConfigError, parseMeshConfig } from "../../components/config/mesh-config";
 
 export function problems(raw: Record<string, unknown>, secretKeys: string[] = []): string[] {
     try {

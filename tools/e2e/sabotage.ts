@@ -14,21 +14,21 @@ interface Sabotage {
 export const SABOTAGES: Record<string, Sabotage> = {
     // A pod that violates Pod Security Standards restricted: admission refuses it.
     restricted: {
-        file: "components/security.ts",
+        file: "components/k8s/security.ts",
         from: "allowPrivilegeEscalation: false",
         to: "allowPrivilegeEscalation: true",
         expect: "pulumi up stopped: a controller could not create pods (PodSecurity)",
     },
     // A field the API server rejects: an invalid label value.
     rejected: {
-        file: "components/labels.ts",
+        file: "components/k8s/labels.ts",
         from: '"app.kubernetes.io/managed-by": "pulumi"',
         to: '"app.kubernetes.io/managed-by": "pulumi program"',
         expect: "pulumi preview fails: the server (dry run) answers Invalid value",
     },
     // A field the API server rewrites: an empty list it drops, so the live object never equals the program's.
     rewritten: {
-        file: "components/backup.ts",
+        file: "components/backup/backup.ts",
         from: 'policyTypes: ["Ingress"] },',
         to: 'policyTypes: ["Ingress"], ingress: [] },',
         expect: "live objects differ from what the program asked for: spec.ingress",

@@ -1,0 +1,4 @@
+// Agents: what a Pulumi program imports to run one on its own (or the MCPAgent CRD).
+export { Agent, AgentArgs, agentConfig } from "./agent";
+export { mcpAgentCrd } from "./crd";
+export { SharedStorage, SharedStorageArgs } from "./shared-storage";

@@ -1,0 +1,220 @@
+// Backups of the registry's database: a CronJob that copies (SQLite) or dumps (PostgreSQL),
+// verifies, checksums and only then publishes each backup, then applies retention.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import { BackupConfig } from "../config/backup";
+import { claimSpec, ObjectLabels, objectLabels } from "../k8s/builders";
+import { selectorLabels } from "../k8s/labels";
+import { claimOptions, requestedStorageAnnotations } from "../k8s/data-protection";
+import { checksum } from "../k8s/checksum";
+import { BACKUP_CLAIM, BACKUP_NAME, BACKUP_SCRIPTS, REGISTRY_NAME, REGISTRY_SECRET, SQLITE_CLAIM } from "../k8s/names";
+import { PG_SERVICE } from "../data/database-url";
+import { PG_SERVICE_KEY } from "../registry/registry";
+import { SQLITE_PATH } from "../registry/settings";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
+import { Affinity, EnvVar, Volume, VolumeMount } from "../k8s/types";
+
+export const BACKUP_DIR = "/backup";
+const SCRIPTS_DIR = "/scripts";
+/** Where the job reads the libpq service file (from the registry Secret): no DSN in env or argv. */
+export const PG_SERVICE_DIR = "/etc/mcp-mesh/db";
+const SCRIPT_FILES = ["backup.sh", "restore.sh", "common.sh"];
+
+export function backupPodLabels(instance: string): Record<string, string> {
+    return selectorLabels({ name: BACKUP_NAME, instance });
+}
+
+export function backupScripts(): Record<string, string> {
+    return Object.fromEntries(SCRIPT_FILES.map((file) => [file, fs.readFileSync(path.join(__dirname, "scripts", file), "utf8")]));
+}
+
+/** What the backup copies: registry pod 0's SQLite file, or a PostgreSQL database (with pg_dump from `image`). */
+export type BackupSource = { type: "sqlite" } | { type: "postgres"; image: string; host: string; database: string };
+
+export interface BackupArgs {
+    /** Namespace to deploy into (the registry's), e.g. a Namespace's `metadata.name`. */
+    namespace: pulumi.Input<string>;
+    /** Value of app.kubernetes.io/instance on every object. Default: the stack name. */
+    instance?: string;
+    /**
+     * Schedule, retention, deadlines, history limits, storage, SQLite image, resources: the
+     * shape of the stack config's `backup` section, with its defaults (components/config/backup.ts).
+     */
+    backup: BackupConfig;
+    /** The registry's database. The PostgreSQL connection comes from the registry Secret's libpq service file. */
+    database: BackupSource;
+    /** Protect and retain the backup claim (`protectData`); it is retained on delete regardless. Default: false. */
+    protectData?: boolean;
+    /** Resources the first backup needs to exist (the registry, the database). Default: none. */
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export class Backup extends pulumi.ComponentResource {
+    /** Name of the CronJob (`kubectl create job --from=cronjob/<name>`). */
+    public readonly cronJobName: pulumi.Output<string>;
+    /** Name of the claim that holds the backups. */
+    public readonly claimName: pulumi.Output<string>;
+
+    constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mcp-mesh:index:Backup", name, {}, opts);
+        const { namespace, backup, database } = args;
+        const instance = args.instance ?? pulumi.getStack();
+        const child = { parent: this };
+        const image = database.type === "sqlite" ? backup.sqliteImage : database.image;
+        const labels = objectLabels({ name: BACKUP_NAME, component: "backup", instance, image, namespace });
+        const { meta } = labels;
+
+        const scripts = backupScripts();
+        const scriptsMap = new k8s.core.v1.ConfigMap(`${name}-scripts`, { metadata: meta(BACKUP_SCRIPTS), data: scripts }, child);
+        const claim = new k8s.core.v1.PersistentVolumeClaim(
+            `${name}-claim`,
+            {
+                metadata: { ...meta(BACKUP_CLAIM), annotations: requestedStorageAnnotations(backup.storage) },
+                spec: claimSpec(backup.storage),
+            },
+            claimOptions(this, args.protectData ?? false),
+        );
+
+        const { env, volumes, mounts } = jobInputs(args, { scripts: scriptsMap.metadata.name, claim: claim.metadata.name });
+        const cronJob = this.createCronJob(name, args, { image, labels, scriptsChecksum: checksum(scripts), env, volumes, mounts });
+
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-network-policy`,
+            {
+                // Backup pods serve nothing: no ingress at all. (Policy type Ingress without rules;
+                // an empty `ingress: []` means the same but the API server drops it, a perpetual diff.)
+                metadata: labels.meta(BACKUP_NAME),
+                spec: { podSelector: { matchLabels: labels.selector }, policyTypes: ["Ingress"] },
+            },
+            child,
+        );
+
+        this.cronJobName = cronJob.metadata.name;
+        this.claimName = claim.metadata.name;
+        this.registerOutputs({ cronJobName: this.cronJobName, claimName: this.claimName });
+    }
+
+    /** The CronJob: one run at a time, its Job never retried more than once, its pod restricted. */
+    private createCronJob(name: string, args: BackupArgs, pod: JobPod): k8s.batch.v1.CronJob {
+        const { backup } = args;
+        const { labels } = pod;
+        return new k8s.batch.v1.CronJob(
+            `${name}-cronjob`,
+            {
+                metadata: { ...labels.meta(BACKUP_NAME), labels: labels.workload },
+                spec: {
+                    schedule: backup.schedule,
+                    concurrencyPolicy: "Forbid",
+                    startingDeadlineSeconds: backup.startingDeadlineSeconds,
+                    successfulJobsHistoryLimit: backup.successfulJobsHistoryLimit,
+                    failedJobsHistoryLimit: backup.failedJobsHistoryLimit,
+                    jobTemplate: {
+                        metadata: { labels: labels.workload },
+                        spec: {
+                            backoffLimit: 1,
+                            activeDeadlineSeconds: backup.deadlineSeconds,
+                            template: {
+                                metadata: { labels: labels.workload, annotations: { "checksum/scripts": pod.scriptsChecksum } },
+                                spec: {
+                                    restartPolicy: "Never",
+                                    automountServiceAccountToken: false,
+                                    enableServiceLinks: false,
+                                    securityContext: restrictedPodSecurity(),
+                                    ...(args.database.type === "sqlite" ? { affinity: besideRegistryPodZero() } : {}),
+                                    containers: [
+                                        {
+                                            name: "backup",
+                                            image: pod.image,
+                                            imagePullPolicy: backup.imagePullPolicy,
+                                            command: ["sh", `${SCRIPTS_DIR}/backup.sh`],
+                                            env: pod.env,
+                                            resources: backup.resources,
+                                            securityContext: restrictedContainerSecurity(),
+                                            volumeMounts: pod.mounts,
+                                        },
+                                    ],
+                                    volumes: pod.volumes,
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            { parent: this, dependsOn: args.dependsOn ?? [] },
+        );
+    }
+}
+
+/** What the backup pod is made of, besides the CronJob's own settings. */
+interface JobPod {
+    image: string;
+    labels: ObjectLabels;
+    scriptsChecksum: string;
+    env: EnvVar[];
+    volumes: Volume[];
+    mounts: VolumeMount[];
+}
+
+/**
+ * The job's environment and volumes: the scripts, the backup claim, and the database: registry
+ * pod 0's SQLite claim read-only, or the libpq service file from the registry Secret.
+ */
+function jobInputs(
+    args: BackupArgs,
+    names: { scripts: pulumi.Input<string>; claim: pulumi.Input<string> },
+): Pick<JobPod, "env" | "volumes" | "mounts"> {
+    const { backup, database, namespace } = args;
+    const env: EnvVar[] = [
+        { name: "BACKUP_DIR", value: BACKUP_DIR },
+        { name: "DB_TYPE", value: database.type },
+        { name: "RETENTION", value: String(backup.retention) },
+        ...(database.type === "sqlite"
+            ? [
+                  { name: "SQLITE_PATH", value: SQLITE_PATH },
+                  { name: "BACKUP_SOURCE", value: pulumi.interpolate`${namespace}/${SQLITE_CLAIM}` },
+              ]
+            : [
+                  { name: "PGSERVICEFILE", value: `${PG_SERVICE_DIR}/${PG_SERVICE_KEY}` },
+                  { name: "PGSERVICE", value: PG_SERVICE },
+                  { name: "BACKUP_SOURCE", value: `postgres ${database.host}/${database.database}` },
+              ]),
+    ];
+    const volumes: Volume[] = [
+        { name: "scripts", configMap: { name: names.scripts, defaultMode: 0o555 } },
+        { name: "backup", persistentVolumeClaim: { claimName: names.claim } },
+        { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+    ];
+    const mounts: VolumeMount[] = [
+        { name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true },
+        { name: "backup", mountPath: BACKUP_DIR },
+        { name: "tmp", mountPath: "/tmp" },
+    ];
+    if (database.type === "sqlite") {
+        // Read-only use of registry-0's ReadWriteOnce claim: only possible on that pod's node.
+        volumes.push({ name: "data", persistentVolumeClaim: { claimName: SQLITE_CLAIM, readOnly: true } });
+        mounts.push({ name: "data", mountPath: "/data", readOnly: true });
+    } else {
+        volumes.push({
+            name: "database",
+            secret: { secretName: REGISTRY_SECRET, items: [{ key: PG_SERVICE_KEY, path: PG_SERVICE_KEY }], defaultMode: 0o440 },
+        });
+        mounts.push({ name: "database", mountPath: PG_SERVICE_DIR, readOnly: true });
+    }
+    return { env, volumes, mounts };
+}
+
+/** Schedules the backup pod onto the node that runs registry pod 0 (which holds the RWO claim). */
+function besideRegistryPodZero(): Affinity {
+    return {
+        podAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+                {
+                    labelSelector: { matchLabels: { "statefulset.kubernetes.io/pod-name": `${REGISTRY_NAME}-0` } },
+                    topologyKey: "kubernetes.io/hostname",
+                },
+            ],
+        },
+    };
+}

@@ -1,0 +1,2 @@
+// The backup CronJob, its claim and scripts: what a Pulumi program imports to back up a registry.
+export { Backup, BackupArgs } from "./backup";

@@ -1,0 +1,201 @@
+// The stack-config schema (its sections in this folder, cross-section rules here): raw `mcp-mesh:*` config in, a typed and defaulted MeshConfig
+// out, or every problem at once as one line each (key path, value, what is allowed).
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { dnsLabel } from "./k8s-schemas";
+import { backupSchema } from "./backup";
+import { formatIssues } from "./errors";
+import { AgentConfig, agentsSchema, maxPods } from "./agents";
+import { databaseSchema } from "./database";
+import { networkSchema } from "./network";
+import { registrySchema } from "./registry";
+import { SHARED_VOLUMES, SharedStorageConfig, sharedStorageSchema, SINGLE_NODE_MODES } from "./storage";
+import { AGENT_SECRETS_KEY, agentSecretProblems, AgentSecretValues } from "./agent-secrets";
+import { noMetricsReason } from "../k8s/metrics";
+
+export const PROJECT = "mcp-mesh";
+
+/** Config keys read with getSecret; their values never reach the plain schema. */
+export const SECRET_KEYS = ["databasePassword", AGENT_SECRETS_KEY] as const;
+
+/** The values of the secret config keys, read with getSecret. */
+export interface MeshSecrets {
+    /** Password of the external PostgreSQL server (database.postgres.mode=external). */
+    databasePassword?: pulumi.Output<string>;
+    /** Values of the agents' secretEnv variables (encrypted config `agentSecrets`). */
+    agentSecrets?: AgentSecretValues;
+}
+
+export const meshSchema = z
+    .strictObject({
+        namespace: dnsLabel.default("mcp-mesh"),
+        createNamespace: z.boolean().default(true),
+        /** The CRD is cluster-wide: a second stack in the same cluster sets this false. */
+        installCrds: z.boolean().default(true),
+        registry: registrySchema.prefault({}),
+        database: databaseSchema.prefault({}),
+        network: networkSchema.prefault({}),
+        agents: agentsSchema.default([]),
+        storage: sharedStorageSchema.prefault({}),
+        backup: backupSchema.prefault({}),
+        /** Keep the database and backups through `pulumi destroy` and replacements (protect + retainOnDelete). */
+        protectData: z.boolean().default(false),
+    })
+    .superRefine((config, ctx) => {
+        const { registry, database } = config;
+        checkSharedStorage(config.agents, config.storage, ctx);
+        if (registry.replicas > 1 && database.type === "sqlite") {
+            ctx.addIssue({
+                code: "custom",
+                path: ["registry", "replicas"],
+                input: registry.replicas,
+                message: "requires database.type=postgres (SQLite is single-writer; each replica would keep its own diverging database)",
+            });
+        }
+        if (registry.heartbeat.evictionThreshold <= registry.heartbeat.timeoutThreshold) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["registry", "heartbeat", "evictionThreshold"],
+                input: registry.heartbeat.evictionThreshold,
+                message: `must be greater than registry.heartbeat.timeoutThreshold (${registry.heartbeat.timeoutThreshold})`,
+            });
+        }
+        const noMetrics = noMetricsReason(registry.image);
+        for (const option of ["scrapeAnnotations", "serviceMonitor"] as const) {
+            if (noMetrics && registry.monitoring[option]) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["registry", "monitoring", option],
+                    input: true,
+                    message: noMetrics,
+                });
+            }
+        }
+        if (database.type === "postgres" && database.postgres.mode === "external" && !database.postgres.host) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["database", "postgres", "host"],
+                input: undefined,
+                message: "is required when database.type=postgres and database.postgres.mode=external",
+            });
+        }
+    });
+
+export type MeshConfig = z.output<typeof meshSchema>;
+
+/** The user's mistakes in stack config; Pulumi prints a RunError without a stack trace. */
+export class ConfigError extends pulumi.RunError {
+    constructor(readonly problems: string[]) {
+        super(`invalid stack config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+/**
+ * One line per config key whose secrecy does not match where its value goes: a value set with
+ * `--secret` under a plain key would reach a ConfigMap or a plain env var (and state) in clear
+ * text, and a secret key set without `--secret` sits in the stack file in clear text.
+ * `secretKeys` are the project's keys the runtime marks secret (without the `project:` prefix).
+ * Values are never printed.
+ */
+export function misplacedSecrets(setKeys: readonly string[], secretKeys: readonly string[]): string[] {
+    const supported = "secret values go only under agentSecrets.<agent>.<NAME> (declared in agents[i].secretEnv) or databasePassword";
+    const secretOnly = (key: string) => SECRET_KEYS.some((secret) => secret === key);
+    return [
+        ...secretKeys
+            .filter((key) => !secretOnly(key))
+            .map((key) => `${key}: holds a value set with --secret, which this key would put in plain text; ${supported}`),
+        ...setKeys
+            .filter((key) => secretOnly(key) && !secretKeys.includes(key))
+            .map(
+                (key) =>
+                    `${key}: set in plain text; set it encrypted: pulumi config set --secret${key === AGENT_SECRETS_KEY ? " --path 'agentSecrets.<agent>.<NAME>'" : ` ${key}`} <value>`,
+            ),
+    ];
+}
+
+export interface SecretPresence {
+    /**
+     * Secret config keys that the stack sets (their values are not needed to validate),
+     * and for `agentSecrets` the paths `agentSecrets.<agent>.<NAME>` it holds.
+     */
+    secretKeys: readonly string[];
+}
+
+/** Validates raw (already JSON-decoded) stack config; throws ConfigError listing every problem. */
+export function parseMeshConfig(raw: Record<string, unknown>, secrets: SecretPresence = { secretKeys: [] }): MeshConfig {
+    const plain = Object.fromEntries(Object.entries(raw).filter(([key]) => !SECRET_KEYS.some((secret) => secret === key)));
+    const result = meshSchema.safeParse(plain, { reportInput: true });
+    if (!result.success) {
+        throw new ConfigError(formatIssues(result.error.issues, plain, meshSchema));
+    }
+    const problems = [...unusedSettings(result.data, plain), ...missingSecrets(result.data, secrets.secretKeys)];
+    if (problems.length > 0) {
+        throw new ConfigError(problems);
+    }
+    return result.data;
+}
+
+/** Settings that parse but would do nothing in this configuration. */
+function unusedSettings(config: MeshConfig, raw: Record<string, unknown>): string[] {
+    const registry = raw.registry;
+    const storage = registry && typeof registry === "object" ? Reflect.get(registry, "storage") : undefined;
+    if (config.database.type === "postgres" && storage !== undefined) {
+        return [
+            `registry.storage: got ${JSON.stringify(storage)}; unused with database.type=postgres (the registry then writes ` +
+                "nothing locally and gets no volume); remove it",
+        ];
+    }
+    return [];
+}
+
+function missingSecrets(config: MeshConfig, present: readonly string[]): string[] {
+    const problems: string[] = [];
+    if (config.database.type === "postgres" && config.database.postgres.mode === "external" && !present.includes("databasePassword")) {
+        problems.push(
+            "databasePassword: not set; required when database.type=postgres and database.postgres.mode=external " +
+                "(set it encrypted: pulumi config set --secret databasePassword <password>)",
+        );
+    }
+    problems.push(...agentSecretProblems(config.agents, present));
+    return problems;
+}
+
+interface IssueSink {
+    addIssue(issue: { code: "custom"; path: PropertyKey[]; input: unknown; message: string }): void;
+}
+
+/** Cross-section rules: agents mount only shared volumes the stack defines, and single-node volumes serve one pod. */
+export function checkSharedStorage(
+    agents: readonly AgentConfig[] | undefined,
+    storage: SharedStorageConfig | undefined,
+    ctx: IssueSink,
+): void {
+    if (!Array.isArray(agents) || !storage) {
+        return;
+    }
+    for (const volume of SHARED_VOLUMES) {
+        const users = agents.filter((agent) => agent.sharedStorage?.includes(volume));
+        agents.forEach((agent, index) => {
+            const at = agent.sharedStorage?.indexOf(volume) ?? -1;
+            if (at >= 0 && !storage[volume]) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["agents", index, "sharedStorage", at],
+                    input: volume,
+                    message: `storage.${volume} is not defined; define it first (e.g. pulumi config set --path storage.${volume}.size 5Gi)`,
+                });
+            }
+        });
+        const claim = storage[volume];
+        const pods = users.reduce((total, agent) => total + maxPods(agent), 0);
+        if (claim && SINGLE_NODE_MODES.includes(claim.accessMode) && pods > 1) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["storage", volume, "accessMode"],
+                input: claim.accessMode,
+                message: `cannot serve the ${pods} agent pods that mount it (${users.map((a) => a.name).join(", ")}); use ReadWriteMany`,
+            });
+        }
+    }
+}

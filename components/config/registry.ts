@@ -1,0 +1,83 @@
+// The stack config's `registry` section.
+import { z } from "zod";
+import {
+    affinity,
+    dnsLabel,
+    dnsSubdomain,
+    imagePullPolicy,
+    nodeSelector,
+    pinnedImage,
+    port,
+    quantity,
+    toleration,
+    withDefaultResources,
+} from "./k8s-schemas";
+
+export const REGISTRY_IMAGE = "mcpmesh/registry:3.7";
+
+const probe = (periodSeconds: number, failureThreshold: number) =>
+    z
+        .strictObject({
+            initialDelaySeconds: z.number().int().min(0).default(0),
+            periodSeconds: z.number().int().min(1).default(periodSeconds),
+            timeoutSeconds: z.number().int().min(1).default(3),
+            failureThreshold: z.number().int().min(1).default(failureThreshold),
+        })
+        .prefault({});
+
+const seconds = (fallback: number) => z.number().int().min(1).default(fallback);
+
+export const registrySchema = z.strictObject({
+    /** Registry pods; more than one needs PostgreSQL (SQLite is single-writer). */
+    replicas: z.number().int().min(1).max(15).default(1),
+    image: pinnedImage.default(REGISTRY_IMAGE),
+    imagePullPolicy: imagePullPolicy.default("IfNotPresent"),
+    resources: withDefaultResources({
+        requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "64Mi" },
+        limits: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "256Mi" },
+    }),
+    /** The SQLite volume of each replica (none on PostgreSQL, where the registry writes nothing locally). */
+    storage: z
+        .strictObject({
+            size: quantity.default("1Gi"),
+            storageClass: dnsSubdomain.optional(),
+        })
+        .prefault({}),
+    /** MCP_MESH_LOG_LEVEL; TRACE (registry 3.7) also logs every SQL query. */
+    logLevel: z.enum(["TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]).default("INFO"),
+    debug: z.boolean().default(false),
+    port: port.default(8000),
+    probes: z.strictObject({ startup: probe(5, 30), liveness: probe(10, 3), readiness: probe(5, 3) }).prefault({}),
+    heartbeat: z
+        .strictObject({
+            healthCheckInterval: seconds(10),
+            timeoutThreshold: seconds(20),
+            evictionThreshold: seconds(60),
+        })
+        .prefault({}),
+    /** `required` puts every replica on its own node; `preferred` only tries to. */
+    spread: z.enum(["preferred", "required"]).default("preferred"),
+    /** Replaces the generated anti-affinity entirely when set. */
+    affinity: affinity.optional(),
+    tolerations: z.array(toleration).default([]),
+    nodeSelector: nodeSelector.default({}),
+    priorityClassName: z.string().min(1).optional(),
+    /** A kubernetes.io/tls Secret: mounted, MCP_MESH_TLS_MODE=auto, probes and URL speak HTTPS. */
+    tls: z.strictObject({ secretName: dnsLabel.optional() }).prefault({}),
+    monitoring: z
+        .strictObject({
+            /** Namespace whose pods may scrape /metrics (admitted only while scraping is on). */
+            namespace: dnsLabel.default("monitoring"),
+            /** prometheus.io/* pod annotations; only for an image that serves /metrics (see metrics.ts). */
+            scrapeAnnotations: z.boolean().default(false),
+            /** A Prometheus Operator ServiceMonitor (needs its CRD in the cluster); same condition. */
+            serviceMonitor: z.boolean().default(false),
+            interval: z
+                .string()
+                .regex(/^\d+[smh]$/, { error: "must be a duration such as 30s or 1m" })
+                .default("30s"),
+        })
+        .prefault({}),
+});
+
+export type RegistryConfig = z.output<typeof registrySchema>;

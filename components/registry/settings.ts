@@ -1,0 +1,46 @@
+// The registry's plain settings (the ConfigMap's env keys), per the released image's contract:
+// only variables the registry reads (README.md, "What the pinned release does").
+import { RegistryConfig } from "../config/registry";
+import { PostgresEndpoint, postgresDsn } from "../data/database-url";
+
+export const DATA_DIR = "/data";
+export const SQLITE_PATH = `${DATA_DIR}/registry.db`;
+export const TLS_DIR = "/etc/mcp-mesh/tls";
+/** Readiness: `/health` stays 200 while the database is down; `/agents` then answers 500. */
+export const REGISTRY_READY_PATH = "/agents";
+export const REGISTRY_HEALTH_PATH = "/health";
+
+/** The container's args: the image's CMD flags override HOST/PORT, so the port is passed here. */
+export function registryArgs(port: number): string[] {
+    return ["--host", "0.0.0.0", "--port", String(port)];
+}
+
+/** The database the registry uses: SQLite in a volume per replica, or a PostgreSQL server. */
+export type RegistryDatabase = { type: "sqlite" } | { type: "postgres"; endpoint: PostgresEndpoint };
+
+export function registrySettings(registry: RegistryConfig, database: RegistryDatabase): Record<string, string> {
+    return {
+        MCP_MESH_LOG_LEVEL: registry.logLevel,
+        MCP_MESH_DEBUG_MODE: String(registry.debug),
+        HEALTH_CHECK_INTERVAL: String(registry.heartbeat.healthCheckInterval),
+        DEFAULT_TIMEOUT_THRESHOLD: String(registry.heartbeat.timeoutThreshold),
+        DEFAULT_EVICTION_THRESHOLD: String(registry.heartbeat.evictionThreshold),
+        ...(database.type === "sqlite"
+            ? {
+                  DATABASE_URL: SQLITE_PATH,
+                  DB_JOURNAL_MODE: "WAL",
+                  DB_SYNCHRONOUS: "NORMAL",
+                  DB_BUSY_TIMEOUT: "5000",
+              }
+            : {
+                  // No password here (the registry logs this DSN): it reads PGPASSWORD from the Secret.
+                  DATABASE_URL: postgresDsn(database.endpoint),
+                  DB_MAX_OPEN_CONNECTIONS: "25",
+                  DB_MAX_IDLE_CONNECTIONS: "5",
+                  DB_CONN_MAX_LIFETIME: "300",
+              }),
+        ...(registry.tls.secretName
+            ? { MCP_MESH_TLS_MODE: "auto", MCP_MESH_TLS_CERT: `${TLS_DIR}/tls.crt`, MCP_MESH_TLS_KEY: `${TLS_DIR}/tls.key` }
+            : {}),
+    };
+}

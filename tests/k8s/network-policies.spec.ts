@@ -1,0 +1,154 @@
+// The rendered NetworkPolicies, evaluated like the Kubernetes network model: the mesh's own
+// connections pass (DNS, agents to the registry and to each other, the registry and the
+// backup job to PostgreSQL), everything else is denied, MCPAgent controller pods included.
+import { strict as assert } from "assert";
+import { NetworkModel, Endpoint } from "../support/network-model";
+import { podTemplate } from "../support/pods";
+import { K8sObject } from "../support/render";
+import { find, ofKind, renderConfig, renderRepoStack } from "../support/stacks";
+
+const DNS: Endpoint = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
+const INTERNET: Endpoint = {};
+
+function podOf(objects: K8sObject[], kind: string, name: string): Endpoint {
+    const workload = find(objects, kind, name);
+    return { namespace: workload.metadata.namespace, labels: podTemplate(workload)?.metadata.labels ?? {} };
+}
+
+function emptyRuleLists(objects: K8sObject[]): string[] {
+    return ofKind(objects, "NetworkPolicy").flatMap((policy) => {
+        const spec = policy.spec as Record<string, unknown>;
+        return ["ingress", "egress"]
+            .filter((field) => Array.isArray(spec[field]) && (spec[field] as unknown[]).length === 0)
+            .map((field) => `${policy.metadata.name}.${field}`);
+    });
+}
+
+describe("network policies (prod): default deny, minimal allows", () => {
+    let objects: K8sObject[];
+    let net: NetworkModel;
+    let registry: Endpoint;
+    let postgres: Endpoint;
+    let backup: Endpoint;
+    let agent: Endpoint;
+    /** A pod the MCPAgent controller creates for report-generator, labelled as README.md asks. */
+    let controllerPod: Endpoint;
+
+    before(async () => {
+        objects = (await renderRepoStack("prod")).objects;
+        net = new NetworkModel(objects);
+        registry = podOf(objects, "StatefulSet", "mcp-mesh-registry");
+        postgres = podOf(objects, "StatefulSet", "mcp-mesh-postgres");
+        backup = podOf(objects, "CronJob", "mcp-mesh-registry-backup");
+        agent = podOf(objects, "Deployment", "data-processor");
+        controllerPod = {
+            namespace: "mcp-mesh",
+            labels: {
+                "app.kubernetes.io/name": "report-generator",
+                "app.kubernetes.io/part-of": "mcp-mesh",
+                "app.kubernetes.io/component": "agent",
+            },
+        };
+    });
+
+    it("lets every pod resolve names, and nothing else leave the namespace", () => {
+        for (const pod of [registry, postgres, backup, agent, controllerPod]) {
+            assert.ok(net.allows(pod, DNS, 53, "UDP"), JSON.stringify(pod.labels));
+            assert.ok(net.allows(pod, DNS, 53, "TCP"));
+            assert.ok(!net.allows(pod, INTERNET, 443), `${JSON.stringify(pod.labels)} reaches the internet`);
+        }
+    });
+
+    it("lets agents, the controller's included, reach the registry and each other, and nothing else", () => {
+        for (const pod of [agent, controllerPod]) {
+            assert.ok(net.allows(pod, registry, 8000));
+            assert.ok(net.allows(pod, agent, 8080));
+            assert.ok(!net.allows(pod, postgres, 5432), "agents have no business with the database");
+            assert.ok(!net.allows(pod, registry, 5432));
+        }
+    });
+
+    it("lets the registry and the backup job, only they, reach PostgreSQL", () => {
+        assert.ok(net.allows(registry, postgres, 5432));
+        assert.ok(net.allows(backup, postgres, 5432));
+        assert.ok(!net.allows(backup, registry, 8000));
+        assert.ok(!net.allows(registry, agent, 8080), "the registry is passive: it calls no agent");
+        assert.ok(!net.allows(postgres, registry, 8000));
+    });
+
+    it("admits nothing from other namespaces", () => {
+        const foreign: Endpoint = {
+            namespace: "elsewhere",
+            labels: { "app.kubernetes.io/part-of": "mcp-mesh", "app.kubernetes.io/component": "agent" },
+        };
+        for (const [target, port] of [
+            [registry, 8000],
+            [agent, 8080],
+            [postgres, 5432],
+        ] as const) {
+            assert.ok(!net.allows(foreign, target, port));
+        }
+    });
+
+    it("denies both directions for every pod by default, and renders no empty rule list", () => {
+        const deny = find(objects, "NetworkPolicy", "mcp-mesh-default-deny").spec as Record<string, unknown>;
+        assert.deepEqual(deny, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+        assert.deepEqual(
+            emptyRuleLists(objects).filter((name) => name.startsWith("mcp-mesh-") && !name.startsWith("mcp-mesh-registry-backup")),
+            [],
+        );
+    });
+});
+
+describe("network policies: other stack shapes", () => {
+    it("dev (SQLite): the backup job reaches nothing but DNS; the registry reaches nothing but DNS", async () => {
+        const { objects } = await renderRepoStack("dev");
+        const net = new NetworkModel(objects);
+        const registry = podOf(objects, "StatefulSet", "mcp-mesh-registry");
+        const backup = podOf(objects, "CronJob", "mcp-mesh-registry-backup");
+        const agent = podOf(objects, "Deployment", "hello-world");
+        assert.ok(net.allows(agent, registry, 8000));
+        assert.ok(net.allows(backup, DNS, 53, "UDP"));
+        assert.ok(!net.allows(backup, registry, 8000));
+        assert.ok(!net.allows(registry, agent, 8080));
+        assert.equal(
+            ofKind(objects, "NetworkPolicy").filter(
+                (p) => p.metadata.name.endsWith("-egress") && p.metadata.name !== "mcp-mesh-agents-egress",
+            ).length,
+            0,
+        );
+    });
+
+    it("an external PostgreSQL: the registry may reach its port anywhere, agents may not", async () => {
+        const { objects } = await renderConfig({
+            database: { type: "postgres", postgres: { mode: "external", host: "db.example.internal" } },
+            databasePassword: { secure: "v1:x" },
+            registry: { port: 9100 },
+            agents: [{ name: "hello-world", code: "agents/hello_world.py", service: { port: 9200 } }],
+        });
+        const net = new NetworkModel(objects);
+        const registry = podOf(objects, "StatefulSet", "mcp-mesh-registry");
+        const agent = podOf(objects, "Deployment", "hello-world");
+        assert.ok(net.allows(registry, INTERNET, 5432));
+        assert.ok(!net.allows(registry, INTERNET, 443));
+        assert.ok(!net.allows(agent, INTERNET, 5432));
+        // The configured ports, not the defaults.
+        assert.ok(net.allows(agent, registry, 9100));
+        assert.ok(!net.allows(agent, registry, 8000));
+        assert.ok(net.allows(agent, agent, 9200));
+    });
+
+    it("a shared namespace (createNamespace: false): deny only the mesh's own pods; the cluster's DNS labels are configurable", async () => {
+        const { objects } = await renderConfig({
+            createNamespace: false,
+            namespace: "shared",
+            network: { dns: { namespace: "dns-system", podLabels: { app: "coredns" } } },
+        });
+        const net = new NetworkModel(objects);
+        const stranger: Endpoint = { namespace: "shared", labels: { app: "someone-else" } };
+        assert.ok(net.allows(stranger, INTERNET, 443), "pods that are not the mesh's keep their own rules");
+        const registry = podOf(objects, "StatefulSet", "mcp-mesh-registry");
+        assert.ok(net.allows(registry, { namespace: "dns-system", labels: { app: "coredns" } }, 53, "UDP"));
+        assert.ok(!net.allows(registry, DNS, 53, "UDP"));
+    });
+});
