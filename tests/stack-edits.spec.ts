@@ -3,38 +3,19 @@
 // user-stack checks of `npm test` (tests/user-stacks.spec.ts) pass. Before the golden update
 // they fail: the goldens do pin the user's stacks, and one step accepts an intended edit.
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { applyConfigEdit } from "./support/cli-config";
 import { README_EDITS } from "./support/readme-edits";
+import { runUserStackChecks, updateGoldens, UserStackDirs } from "./support/user-stack-run";
 import { PROJECT_DIR } from "./support/stacks";
 import { projectName } from "./support/stack-file";
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv) {
-    return spawnSync(command, args, { cwd: PROJECT_DIR, env: { ...process.env, ...env }, encoding: "utf8" });
-}
-
-const userStackSpec = () =>
-    [
-        path.join(PROJECT_DIR, "node_modules", ".bin", "mocha"),
-        [
-            "--no-config",
-            "--require",
-            "ts-node/register/transpile-only",
-            "--timeout",
-            "120000",
-            "--reporter",
-            "dot",
-            "tests/user-stacks.spec.ts",
-        ],
-    ] as const;
 
 describe("stack edits: the README's edits, golden:update, and npm test's stack checks pass", function () {
     this.timeout(900_000);
     let dir: string;
-    let env: NodeJS.ProcessEnv;
+    let dirs: UserStackDirs;
 
     before(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-mesh-stack-edits-"));
@@ -52,7 +33,7 @@ describe("stack edits: the README's edits, golden:update, and npm test's stack c
             );
             fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), text);
         }
-        env = { MCP_MESH_STACK_DIR: dir, MCP_MESH_GOLDEN_DIR: golden };
+        dirs = { stackDir: dir, goldenDir: golden };
     });
 
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -65,8 +46,7 @@ describe("stack edits: the README's edits, golden:update, and npm test's stack c
     });
 
     it("before golden:update, the user-stack checks fail on the goldens (and only there)", () => {
-        const [mocha, args] = userStackSpec();
-        const result = run(mocha, [...args], env);
+        const result = runUserStackChecks(dirs);
         assert.notEqual(result.status, 0, result.stdout);
         // Each failure: "  N) <describe>\n  <describe>\n  <test title>:" then its message.
         const titles = result.stdout
@@ -80,10 +60,9 @@ describe("stack edits: the README's edits, golden:update, and npm test's stack c
     });
 
     it("after golden:update, every user-stack check passes on the edited stacks", () => {
-        const update = run(path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node"), ["--transpile-only", "tools/golden-update.ts"], env);
+        const update = updateGoldens(dirs);
         assert.equal(update.status, 0, update.stderr);
-        const [mocha, args] = userStackSpec();
-        const result = run(mocha, [...args], env);
+        const result = runUserStackChecks(dirs);
         assert.equal(result.status, 0, `${result.stdout.slice(-6000)}\n${result.stderr.slice(-2000)}`);
     });
 });

@@ -2,13 +2,13 @@
 // of the user's stack files leave files that `npm run golden:update` plus npm test's user-stack
 // checks accept, and that the specs' CLI emulation (tests/support/cli-config.ts) writes alike.
 // And a preview that cannot see its cluster says so.
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { isDeepStrictEqual } from "util";
 import { parse } from "yaml";
 import { applyConfigEdit } from "../../tests/support/cli-config";
 import { README_EDITS } from "../../tests/support/readme-edits";
+import { runUserStackChecks, updateGoldens } from "../../tests/support/user-stack-run";
 import { cliWords, copyProject, PulumiCli } from "./pulumi-cli";
 import { check } from "./report";
 import { RunContext } from "./stack-scenario";
@@ -28,10 +28,6 @@ function comparable(text: string): unknown {
     const doc: unknown = parse(text);
     const config = typeof doc === "object" && doc !== null && "config" in doc ? doc.config : undefined;
     return scrub(config);
-}
-
-function runNode(repoRoot: string, args: string[], env: NodeJS.ProcessEnv) {
-    return spawnSync(process.execPath, args, { cwd: repoRoot, env: { ...process.env, ...env }, encoding: "utf8" });
 }
 
 export async function checkReadmeEdits({ toolchain, access, runDir, repoRoot, report }: RunContext): Promise<void> {
@@ -64,26 +60,10 @@ export async function checkReadmeEdits({ toolchain, access, runDir, repoRoot, re
                     `${stack}: the CLI wrote\n${byCli}\nbut the specs' emulation writes\n${emulated}`,
                 );
             }
-            const env = { MCP_MESH_STACK_DIR: dir, MCP_MESH_GOLDEN_DIR: golden };
-            const tsNode = require.resolve("ts-node/dist/bin");
-            const update = runNode(repoRoot, [tsNode, "--transpile-only", "tools/golden-update.ts"], env);
+            const dirs = { stackDir: dir, goldenDir: golden };
+            const update = updateGoldens(dirs);
             check(update.status === 0, `npm run golden:update on the edited stacks exited ${update.status}:\n${update.stderr}`);
-            const mocha = require.resolve("mocha/bin/mocha.js");
-            const spec = runNode(
-                repoRoot,
-                [
-                    mocha,
-                    "--no-config",
-                    "--require",
-                    "ts-node/register/transpile-only",
-                    "--timeout",
-                    "120000",
-                    "--reporter",
-                    "dot",
-                    "tests/user-stacks.spec.ts",
-                ],
-                env,
-            );
+            const spec = runUserStackChecks(dirs);
             check(
                 spec.status === 0,
                 `npm test's user-stack checks on the CLI-edited stacks failed:\n${spec.stdout.slice(-6000)}\n${spec.stderr.slice(-2000)}`,
