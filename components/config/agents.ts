@@ -29,6 +29,19 @@ const CONFIGMAP_LIMIT = 1024 * 1024;
 /** Variables the program sets from the registry and the agent's Service; config may not override them. */
 export const WIRED_ENV = ["MCP_MESH_REGISTRY_URL", "MCP_MESH_AGENT_NAME", "MCP_MESH_HTTP_HOST", "MCP_MESH_HTTP_PORT", "HOST", "POD_IP"];
 
+/**
+ * The shared agent settings (ConfigMap `mcp-agent-config`) and their values: the runtime's
+ * defaults. `agents[i].env` may override them per agent; a secret (`secretEnv`) may not: the
+ * container would get the variable twice, once from the ConfigMap.
+ */
+export const SHARED_AGENT_SETTINGS: Readonly<Record<string, string>> = {
+    MCP_MESH_LOG_LEVEL: "INFO",
+    MCP_MESH_DEBUG_MODE: "false",
+    PYTHONUNBUFFERED: "1",
+    // The root filesystem and the code volume are read-only.
+    PYTHONDONTWRITEBYTECODE: "1",
+};
+
 /** The directory holding Pulumi.yaml; `code` paths are relative to it. */
 export const PROJECT_ROOT = findProjectRoot(__dirname);
 
@@ -269,6 +282,14 @@ function checkAgent(agent: AgentFields, ctx: Ctx): void {
     agent.secretEnv.forEach((name, index) => {
         if (WIRED_ENV.includes(name)) {
             issue(ctx, ["secretEnv", index], name, `${name} is set by the program (from the registry and the agent's Service); remove it`);
+        } else if (name in SHARED_AGENT_SETTINGS) {
+            issue(
+                ctx,
+                ["secretEnv", index],
+                name,
+                `${name} is a shared agent setting (mcp-agent-config), not a secret; override it in plain env ` +
+                    `(agents[i].env.${name}); secretEnv takes any other variable name (not ${Object.keys(SHARED_AGENT_SETTINGS).join(", ")})`,
+            );
         } else if (name in agent.env) {
             issue(ctx, ["secretEnv", index], name, `is also set in env; a variable is either plain (env) or secret (secretEnv)`);
         } else if (agent.secretEnv.indexOf(name) !== index) {
