@@ -55,6 +55,7 @@ export class McpMesh extends pulumi.ComponentResource {
                 crd: this.crd,
                 monitoringNamespace: config.registry.monitoring.namespace,
                 protectData: config.protectData,
+                imagePullSecrets: config.imagePullSecrets,
             },
             { parent: this },
         );
@@ -127,6 +128,7 @@ export class McpMesh extends pulumi.ComponentResource {
                 instance,
                 externalPassword,
                 clientLabels: [selectorLabels({ name: REGISTRY_NAME, instance }), backupPodLabels(instance)],
+                imagePullSecrets: config.imagePullSecrets,
                 protectData: config.protectData,
             },
             { parent: this },
@@ -144,6 +146,7 @@ export class McpMesh extends pulumi.ComponentResource {
                 database: postgres ? { type: "postgres", endpoint: { ...pg, host: postgresHost(config) } } : { type: "sqlite" },
                 databasePassword: postgres?.password,
                 initContainers: postgres ? [postgres.waitContainer] : [],
+                imagePullSecrets: config.imagePullSecrets,
             },
             { parent: this },
         );
@@ -162,6 +165,7 @@ export class McpMesh extends pulumi.ComponentResource {
                 namespace: this.namespace,
                 instance,
                 protectData: config.protectData,
+                imagePullSecrets: config.imagePullSecrets,
                 dependsOn: [this.registry.statefulSet],
             },
             { parent: this },

@@ -53,6 +53,11 @@ export interface AgentArgs {
     monitoringNamespace?: string;
     /** The MCPAgent CRD when this stack installs it; the custom resource waits for it. Default: none. */
     crd?: pulumi.Resource;
+    /**
+     * Names of image pull Secrets for every pod of the stack (the stack config's `imagePullSecrets`);
+     * the agent's own (`agent.imagePullSecrets`) follow. Default: none.
+     */
+    imagePullSecrets?: string[];
     /** Protect and retain the workspace claim (`protectData`). Default: false. */
     protectData?: boolean;
 }
@@ -245,6 +250,7 @@ export class Agent extends pulumi.ComponentResource {
                         metadata: { labels: workloadLabels, annotations: podAnnotations },
                         spec: {
                             automountServiceAccountToken: false,
+                            ...kube.pullSecrets(args.imagePullSecrets, agent.imagePullSecrets),
                             enableServiceLinks: false,
                             securityContext: restrictedPodSecurity(),
                             terminationGracePeriodSeconds: 30,

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { BackupConfig } from "../config/backup";
-import { claimSpec, ObjectLabels, objectLabels } from "../k8s/builders";
+import { claimSpec, ObjectLabels, objectLabels, pullSecrets } from "../k8s/builders";
 import { selectorLabels } from "../k8s/labels";
 import { claimOptions, requestedStorageAnnotations } from "../k8s/data-protection";
 import { checksum } from "../k8s/checksum";
@@ -47,6 +47,8 @@ export interface BackupArgs {
     database: BackupSource;
     /** Protect and retain the backup claim (`protectData`); it is retained on delete regardless. Default: false. */
     protectData?: boolean;
+    /** Names of image pull Secrets (`kubernetes.io/dockerconfigjson`, created by you in the namespace) for its pods. Default: none. */
+    imagePullSecrets?: string[];
     /** Resources the first backup needs to exist (the registry, the database). Default: none. */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -120,6 +122,7 @@ export class Backup extends pulumi.ComponentResource {
                                 spec: {
                                     restartPolicy: "Never",
                                     automountServiceAccountToken: false,
+                                    ...pullSecrets(args.imagePullSecrets),
                                     enableServiceLinks: false,
                                     securityContext: restrictedPodSecurity(),
                                     ...(args.database.type === "sqlite" ? { affinity: besideRegistryPodZero() } : {}),

@@ -8,6 +8,7 @@ import {
     dnsLabel,
     dnsSubdomain,
     imagePullPolicy,
+    imagePullSecrets,
     nodeSelector,
     pinnedImage,
     port,
@@ -145,6 +146,8 @@ const agentFields = z.strictObject({
     mode: z.enum(["deployment", "customResource"]).default("deployment"),
     image: pinnedImage.default(AGENT_IMAGE),
     imagePullPolicy: imagePullPolicy.default("IfNotPresent"),
+    /** Image pull Secrets (names of Secrets you create) for this agent's pods, after the stack's `imagePullSecrets`. */
+    imagePullSecrets: imagePullSecrets.default([]),
     /** Pods (0–100, as the CRD allows). Default 1. Not with `autoscaling` (the HPA decides). */
     replicas: replicaCount.optional(),
     /** A Python file in this repository, relative to the project root; packed into `<name>-code`. */
@@ -262,6 +265,14 @@ function checkAgent(agent: AgentFields, ctx: Ctx): void {
         if (agent.mode === "customResource") {
             issue(ctx, ["autoscaling"], scaling, "is only available with mode deployment (the MCPAgent CRD has no autoscaling field)");
         }
+    }
+    if (agent.mode === "customResource" && agent.imagePullSecrets.length > 0) {
+        issue(
+            ctx,
+            ["imagePullSecrets"],
+            agent.imagePullSecrets,
+            "is only available with mode deployment (the MCPAgent CRD has no imagePullSecrets; its controller decides how it pulls)",
+        );
     }
     if (agent.mode === "customResource" && agent.sharedStorage.length > 0) {
         issue(

@@ -22,6 +22,18 @@ export const dnsSubdomain = z
     })
     .max(253, { error: "must be at most 253 characters (DNS-1123 subdomain)" });
 
+/**
+ * Names of image pull Secrets (`kubernetes.io/dockerconfigjson`) the user creates in the
+ * namespace: DNS-1123 subdomains (Secret names), each listed once.
+ */
+export const imagePullSecrets = z.array(dnsSubdomain).superRefine((names, ctx) => {
+    names.forEach((name, index) => {
+        if (names.indexOf(name) !== index) {
+            ctx.addIssue({ code: "custom", path: [index], input: name, message: "is listed twice" });
+        }
+    });
+});
+
 /** A sha256 digest as go-digest accepts it; the reference parser checks only its length. */
 const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
 

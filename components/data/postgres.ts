@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PostgresConfig } from "../config/database";
-import { allowFrom, claimSpec, ObjectLabels, objectLabels } from "../k8s/builders";
+import { allowFrom, claimSpec, ObjectLabels, objectLabels, pullSecrets } from "../k8s/builders";
 import { dataOptions, requestedStorageAnnotations } from "../k8s/data-protection";
 import { POSTGRES_NAME } from "../k8s/names";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
@@ -28,6 +28,8 @@ export interface PostgresArgs {
     externalPassword?: pulumi.Input<string>;
     /** Pod labels allowed to connect (registry, backup job). Default: none (nobody may connect). */
     clientLabels?: Record<string, string>[];
+    /** Names of image pull Secrets (`kubernetes.io/dockerconfigjson`, created by you in the namespace) for its pods. Default: none. */
+    imagePullSecrets?: string[];
     /** Protect and retain the database, its password and its Secret (`protectData`). Default: false. */
     protectData?: boolean;
 }
@@ -86,7 +88,7 @@ export class Postgres extends pulumi.ComponentResource {
             },
             child,
         );
-        this.createStatefulSet(name, pg, labels, secret.metadata.name, keep);
+        this.createStatefulSet(name, pg, labels, secret.metadata.name, keep, args.imagePullSecrets);
         new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,
             {
@@ -111,6 +113,7 @@ export class Postgres extends pulumi.ComponentResource {
         labels: ObjectLabels,
         secretName: pulumi.Input<string>,
         keep: pulumi.CustomResourceOptions,
+        imagePullSecrets: string[] | undefined,
     ): void {
         const { workload: workloadLabels, selector } = labels;
         const meta = labels.meta(POSTGRES_NAME);
@@ -128,6 +131,7 @@ export class Postgres extends pulumi.ComponentResource {
                         metadata: { labels: workloadLabels },
                         spec: {
                             automountServiceAccountToken: false,
+                            ...pullSecrets(imagePullSecrets),
                             enableServiceLinks: false,
                             securityContext: restrictedPodSecurity(POSTGRES_UID),
                             containers: [

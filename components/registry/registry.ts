@@ -43,6 +43,8 @@ export interface RegistryArgs {
      * file (`pg_service.conf`), by the backup job. Default: none.
      */
     databasePassword?: pulumi.Input<string>;
+    /** Names of image pull Secrets (`kubernetes.io/dockerconfigjson`, created by you in the namespace) for its pods. Default: none. */
+    imagePullSecrets?: string[];
     /** Containers that must complete before the registry starts (e.g. wait for PostgreSQL). Default: none. */
     initContainers?: Container[];
 }
@@ -187,6 +189,7 @@ export class Registry extends pulumi.ComponentResource {
                         spec: {
                             serviceAccountName: serviceAccount.metadata.name,
                             automountServiceAccountToken: false,
+                            ...kube.pullSecrets(parts.args.imagePullSecrets),
                             securityContext: restrictedPodSecurity(),
                             enableServiceLinks: false,
                             terminationGracePeriodSeconds: 30,
