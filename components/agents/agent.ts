@@ -26,7 +26,7 @@ import { claimOptions, requestedStorageAnnotations } from "../k8s/data-protectio
 import { agentSecretName, codeConfigMapName, workspaceClaimName } from "../k8s/names";
 import { secretChecksum } from "../k8s/secret-checksum";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
-import { DeploymentStrategy, EnvVar, NetworkPolicyIngressRule, Volume, VolumeMount } from "../k8s/types";
+import { DeploymentStrategy, EnvVar, NetworkPolicyEgressRule, NetworkPolicyIngressRule, Volume, VolumeMount } from "../k8s/types";
 
 export interface AgentArgs {
     /**
@@ -344,8 +344,10 @@ export class Agent extends pulumi.ComponentResource {
                 metadata: meta(agent.name),
                 spec: {
                     podSelector: { matchLabels: selector },
-                    policyTypes: ["Ingress"],
+                    policyTypes: agent.egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"],
                     ingress: ingressRules(agent, args.monitoringNamespace ?? "monitoring"),
+                    // Its own egress (`egress`), on top of the mesh's allows (policies add up).
+                    ...(agent.egress.length > 0 ? { egress: agent.egress.map(egressRule) } : {}),
                 },
             },
             child,
@@ -389,6 +391,14 @@ function rolloutStrategy(agent: AgentConfig): DeploymentStrategy {
         return { type: "Recreate" };
     }
     return { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } };
+}
+
+/** One `egress` entry: its CIDR blocks, on its ports. */
+function egressRule(entry: AgentConfig["egress"][number]): NetworkPolicyEgressRule {
+    return {
+        to: entry.cidrs.map((block) => ({ ipBlock: { cidr: block } })),
+        ports: entry.ports.map((port) => ({ port, protocol: entry.protocol })),
+    };
 }
 
 /**

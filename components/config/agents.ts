@@ -5,6 +5,7 @@ import * as path from "path";
 import { z } from "zod";
 import {
     affinity,
+    cidr,
     dnsLabel,
     dnsSubdomain,
     imagePullPolicy,
@@ -193,6 +194,20 @@ const agentFields = z.strictObject({
             annotations: z.record(z.string(), z.string()).default({}),
         })
         .prefault({}),
+    /**
+     * Where the agent may connect outside the mesh (an LLM API, a database): CIDR blocks and
+     * ports, added to the agent's own NetworkPolicy (the namespace denies all other egress).
+     */
+    egress: z
+        .array(
+            z.strictObject({
+                cidrs: z.array(cidr).min(1),
+                // At least one: no all-ports rule.
+                ports: z.array(port).min(1),
+                protocol: z.enum(["TCP", "UDP"]).default("TCP"),
+            }),
+        )
+        .default([]),
     /** A workspace volume of the agent's own, mounted at /app/workspace. */
     persistence: z
         .strictObject({
@@ -265,6 +280,14 @@ function checkAgent(agent: AgentFields, ctx: Ctx): void {
         if (agent.mode === "customResource") {
             issue(ctx, ["autoscaling"], scaling, "is only available with mode deployment (the MCPAgent CRD has no autoscaling field)");
         }
+    }
+    if (agent.mode === "customResource" && agent.egress.length > 0) {
+        issue(
+            ctx,
+            ["egress"],
+            agent.egress,
+            "is only available with mode deployment (the controller that runs an MCPAgent's pods owns their policies)",
+        );
     }
     if (agent.mode === "customResource" && agent.imagePullSecrets.length > 0) {
         issue(

@@ -2,6 +2,7 @@
 // scheduling, images, names), shared by every section of the config schema.
 import { parseFamiliarName, Reference } from "@swimlane/docker-reference";
 import { z } from "zod";
+import { cidrProblem } from "../k8s/cidr";
 import { isQuantity, quantityValue } from "../k8s/quantity";
 
 export const dnsLabel = z
@@ -174,6 +175,14 @@ export const affinity = z.strictObject({
 });
 
 export const port = z.number().int().min(1).max(65535);
+
+/** A CIDR block for a NetworkPolicy ipBlock, canonical (see components/k8s/cidr.ts). */
+export const cidr = z.string().superRefine((value, ctx) => {
+    const problem = cidrProblem(value);
+    if (problem) {
+        ctx.addIssue({ code: "custom", input: value, message: problem });
+    }
+});
 
 export type Toleration = z.output<typeof toleration>;
 export type Affinity = z.output<typeof affinity>;
