@@ -16,7 +16,7 @@ import { MESH, POSTGRES_NAME, REGISTRY_NAME } from "./k8s/names";
 export interface McpMeshArgs {
     /** The validated stack config (see components/config/). */
     config: MeshConfig;
-    /** Value of app.kubernetes.io/instance on every object. Default: the stack name. */
+    /** Value of app.kubernetes.io/instance on every object. Default: the config's `instance`, else the stack name. */
     instance?: string;
     /** Secret config values, read with getSecret by the caller. */
     secrets: MeshSecrets;
@@ -35,7 +35,7 @@ export class McpMesh extends pulumi.ComponentResource {
     constructor(name: string, args: McpMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:McpMesh", name, {}, opts);
         const { config } = args;
-        const instance = args.instance ?? pulumi.getStack();
+        const instance = args.instance ?? config.instance ?? pulumi.getStack();
 
         this.namespace = this.createNamespace(name, config, instance);
         // Cluster-wide, holding every MCPAgent of every namespace: never deleted by this stack,

@@ -35,6 +35,11 @@ export const imagePullSecrets = z.array(dnsSubdomain).superRefine((names, ctx) =
     });
 });
 
+/** A label value (at most 63 characters of letters, digits, '-', '_', '.', starting and ending with a letter or digit). */
+export const labelValue = z.string().regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
+    error: "must be a Kubernetes label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)",
+});
+
 /** A sha256 digest as go-digest accepts it; the reference parser checks only its length. */
 const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
 
