@@ -117,6 +117,7 @@ export class Postgres extends pulumi.ComponentResource {
     ): void {
         const { workload: workloadLabels, selector } = labels;
         const meta = labels.meta(POSTGRES_NAME);
+        // Startup and liveness: the server accepts connections (a wrong password must not restart it).
         const pgIsReady = ["pg_isready", "-h", "127.0.0.1", "-p", String(pg.port), "-U", pg.user, "-d", pg.database];
         new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
@@ -144,6 +145,8 @@ export class Postgres extends pulumi.ComponentResource {
                                         { name: "POSTGRES_USER", value: pg.user },
                                         { name: "POSTGRES_DB", value: pg.database },
                                         { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+                                        // The readiness query connects to the pod's own address (see authenticatedQuery).
+                                        { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
                                         // From a mounted file: no password in the container's environment.
                                         { name: "POSTGRES_PASSWORD_FILE", value: `${PASSWORD_DIR}/password` },
                                     ],
@@ -157,9 +160,9 @@ export class Postgres extends pulumi.ComponentResource {
                                         failureThreshold: 6,
                                     },
                                     readinessProbe: {
-                                        exec: { command: pgIsReady },
+                                        exec: { command: authenticatedQuery(pg.port) },
                                         periodSeconds: 5,
-                                        timeoutSeconds: 3,
+                                        timeoutSeconds: 5,
                                         failureThreshold: 3,
                                     },
                                     volumeMounts: [
@@ -183,6 +186,24 @@ export class Postgres extends pulumi.ComponentResource {
             { ...keep, ignoreChanges: ["spec.volumeClaimTemplates"] },
         );
     }
+}
+
+/**
+ * Readiness that authenticates: `SELECT 1` as the registry's role, in its database, with the
+ * password from the mounted Secret file, over TCP to the pod's own address (the image trusts
+ * 127.0.0.1 and the socket without a password; every other address needs it). So the pod is
+ * Ready only when the registry could log in: a role or database that does not exist (say,
+ * after an edit of `user` or `database`, which the image applies only to an empty data
+ * directory) or a password that no longer matches makes it unready. The password reaches
+ * psql's environment alone, never the container's or an argv.
+ */
+export function authenticatedQuery(port: number): string[] {
+    return [
+        "sh",
+        "-c",
+        `PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" PGCONNECT_TIMEOUT=3 exec psql -X -q -A -t -v ON_ERROR_STOP=1 ` +
+            `-h "$POD_IP" -p ${port} -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c "SELECT 1" >/dev/null`,
+    ];
 }
 
 function waitForPostgres(image: string, host: pulumi.Input<string>, port: number): Container {
