@@ -146,6 +146,8 @@ export class McpMesh extends pulumi.ComponentResource {
                 database: postgres ? { type: "postgres", endpoint: { ...pg, host: postgresHost(config) } } : { type: "sqlite" },
                 databasePassword: postgres?.password,
                 initContainers: postgres ? [postgres.waitContainer] : [],
+                // A PostgreSQL edit (user, database) applies first: an unready server stops the update before the registry rolls.
+                dependsOn: postgres?.statefulSet ? [postgres.statefulSet] : [],
                 imagePullSecrets: config.imagePullSecrets,
             },
             { parent: this },

@@ -4,7 +4,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { AgentConfig, agentSchema } from "../config/agents";
+import { AgentConfig, agentSchema, maxPods } from "../config/agents";
 import { SharedVolume } from "../config/storage";
 import {
     AGENT_PROBES,
@@ -24,9 +24,13 @@ import { MCPAGENT_API_VERSION } from "./crd";
 import * as kube from "../k8s/builders";
 import { claimOptions, requestedStorageAnnotations } from "../k8s/data-protection";
 import { agentSecretName, codeConfigMapName, workspaceClaimName } from "../k8s/names";
+import { rolloutTimeouts } from "../k8s/rollout";
 import { secretChecksum } from "../k8s/secret-checksum";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
 import { DeploymentStrategy, EnvVar, NetworkPolicyEgressRule, NetworkPolicyIngressRule, Volume, VolumeMount } from "../k8s/types";
+
+/** A new pod counts as available once Ready this long. */
+const MIN_READY_SECONDS = 5;
 
 export interface AgentArgs {
     /**
@@ -244,7 +248,7 @@ export class Agent extends pulumi.ComponentResource {
                     ...(agent.autoscaling ? {} : { replicas: agent.replicas }),
                     selector: { matchLabels: selector },
                     strategy: rolloutStrategy(agent),
-                    minReadySeconds: 5,
+                    minReadySeconds: MIN_READY_SECONDS,
                     revisionHistoryLimit: 5,
                     template: {
                         metadata: { labels: workloadLabels, annotations: podAnnotations },
@@ -285,7 +289,7 @@ export class Agent extends pulumi.ComponentResource {
                     },
                 },
             },
-            child,
+            { ...child, customTimeouts: rolloutTimeouts(maxPods(agent), AGENT_PROBES, MIN_READY_SECONDS) },
         );
     }
 

@@ -7,6 +7,7 @@ import { PostgresConfig } from "../config/database";
 import { allowFrom, claimSpec, ObjectLabels, objectLabels, pullSecrets } from "../k8s/builders";
 import { dataOptions, requestedStorageAnnotations } from "../k8s/data-protection";
 import { POSTGRES_NAME } from "../k8s/names";
+import { rolloutTimeouts } from "../k8s/rollout";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
 import { Container } from "../k8s/types";
 
@@ -34,6 +35,10 @@ export interface PostgresArgs {
     protectData?: boolean;
 }
 
+/** Probe timing: a first start runs initdb, so startup may take minutes. */
+const STARTUP = { periodSeconds: 5, failureThreshold: 60 };
+const READINESS = { periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 3 };
+
 /** Where the server container reads its password (POSTGRES_PASSWORD_FILE), from the Secret. */
 const PASSWORD_DIR = "/run/secrets/postgres";
 
@@ -44,6 +49,11 @@ export class Postgres extends pulumi.ComponentResource {
     public readonly host: pulumi.Output<string>;
     /** An init container that waits until the database accepts connections. */
     public readonly waitContainer: Container;
+    /**
+     * The provisioned server (mode `provision`): clients that must not roll before it is ready
+     * (the registry, after an edit of `user` or `database`) depend on it.
+     */
+    public readonly statefulSet?: k8s.apps.v1.StatefulSet;
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Postgres", name, {}, opts);
@@ -57,6 +67,7 @@ export class Postgres extends pulumi.ComponentResource {
             const provisioned = this.provision(name, args, child);
             this.host = provisioned.host;
             this.password = pulumi.secret(provisioned.password);
+            this.statefulSet = provisioned.statefulSet;
         }
         this.waitContainer = waitForPostgres(pg.image, this.host, pg.port);
         this.registerOutputs({ host: this.host });
@@ -88,7 +99,7 @@ export class Postgres extends pulumi.ComponentResource {
             },
             child,
         );
-        this.createStatefulSet(name, pg, labels, secret.metadata.name, keep, args.imagePullSecrets);
+        const statefulSet = this.createStatefulSet(name, pg, labels, secret.metadata.name, keep, args.imagePullSecrets);
         new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,
             {
@@ -103,7 +114,11 @@ export class Postgres extends pulumi.ComponentResource {
             },
             child,
         );
-        return { host: pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`, password };
+        return {
+            host: pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`,
+            password,
+            statefulSet,
+        };
     }
 
     /** The server: one replica, its data on a claim template (retained), its password read from a mounted file. */
@@ -114,12 +129,12 @@ export class Postgres extends pulumi.ComponentResource {
         secretName: pulumi.Input<string>,
         keep: pulumi.CustomResourceOptions,
         imagePullSecrets: string[] | undefined,
-    ): void {
+    ): k8s.apps.v1.StatefulSet {
         const { workload: workloadLabels, selector } = labels;
         const meta = labels.meta(POSTGRES_NAME);
         // Startup and liveness: the server accepts connections (a wrong password must not restart it).
         const pgIsReady = ["pg_isready", "-h", "127.0.0.1", "-p", String(pg.port), "-U", pg.user, "-d", pg.database];
-        new k8s.apps.v1.StatefulSet(
+        return new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
             {
                 metadata: { ...meta, labels: workloadLabels, annotations: requestedStorageAnnotations(pg.storage) },
@@ -152,19 +167,14 @@ export class Postgres extends pulumi.ComponentResource {
                                     ],
                                     resources: pg.resources,
                                     securityContext: restrictedContainerSecurity(),
-                                    startupProbe: { exec: { command: pgIsReady }, periodSeconds: 5, failureThreshold: 60 },
+                                    startupProbe: { exec: { command: pgIsReady }, ...STARTUP },
                                     livenessProbe: {
                                         exec: { command: pgIsReady },
                                         periodSeconds: 10,
                                         timeoutSeconds: 5,
                                         failureThreshold: 6,
                                     },
-                                    readinessProbe: {
-                                        exec: { command: authenticatedQuery(pg.port) },
-                                        periodSeconds: 5,
-                                        timeoutSeconds: 5,
-                                        failureThreshold: 3,
-                                    },
+                                    readinessProbe: { exec: { command: authenticatedQuery(pg.port) }, ...READINESS },
                                     volumeMounts: [
                                         { name: "data", mountPath: "/var/lib/postgresql/data" },
                                         { name: "run", mountPath: "/var/run/postgresql" },
@@ -183,7 +193,11 @@ export class Postgres extends pulumi.ComponentResource {
                     volumeClaimTemplates: [{ metadata: { name: "data", labels: selector }, spec: claimSpec(pg.storage) }],
                 },
             },
-            { ...keep, ignoreChanges: ["spec.volumeClaimTemplates"] },
+            {
+                ...keep,
+                ignoreChanges: ["spec.volumeClaimTemplates"],
+                customTimeouts: rolloutTimeouts(1, { startup: STARTUP, readiness: READINESS }),
+            },
         );
     }
 }
