@@ -24,6 +24,7 @@ import { MCPAGENT_API_VERSION } from "./crd";
 import * as kube from "../k8s/builders";
 import { claimOptions, requestedStorageAnnotations } from "../k8s/data-protection";
 import { agentSecretName, codeConfigMapName, workspaceClaimName } from "../k8s/names";
+import { requireMutableConfig } from "../k8s/provider-settings";
 import { rolloutTimeouts } from "../k8s/rollout";
 import { secretChecksum } from "../k8s/secret-checksum";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
@@ -78,6 +79,7 @@ export class Agent extends pulumi.ComponentResource {
 
     constructor(name: string, args: AgentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Agent", name, {}, opts);
+        requireMutableConfig(this, `Agent ${name}`);
         const { agent, namespace } = args;
         const instance = args.instance ?? pulumi.getStack();
         const child = { parent: this };

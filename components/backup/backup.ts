@@ -9,6 +9,7 @@ import { claimSpec, ObjectLabels, objectLabels, pullSecrets } from "../k8s/build
 import { selectorLabels } from "../k8s/labels";
 import { claimOptions, requestedStorageAnnotations } from "../k8s/data-protection";
 import { checksum } from "../k8s/checksum";
+import { requireMutableConfig } from "../k8s/provider-settings";
 import { BACKUP_CLAIM, BACKUP_NAME, BACKUP_SCRIPTS, REGISTRY_NAME, REGISTRY_SECRET, SQLITE_CLAIM } from "../k8s/names";
 import { PG_SERVICE } from "../data/database-url";
 import { PG_SERVICE_KEY } from "../registry/registry";
@@ -61,6 +62,7 @@ export class Backup extends pulumi.ComponentResource {
 
     constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Backup", name, {}, opts);
+        requireMutableConfig(this, `Backup ${name}`);
         const { namespace, backup, database } = args;
         const instance = args.instance ?? pulumi.getStack();
         const child = { parent: this };

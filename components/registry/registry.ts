@@ -11,6 +11,7 @@ import { requestedStorageAnnotations } from "../k8s/data-protection";
 import { pgServiceFile } from "../data/database-url";
 import { DATA_DIR, REGISTRY_HEALTH_PATH, REGISTRY_READY_PATH, registryArgs, RegistryDatabase, registrySettings, TLS_DIR } from "./settings";
 import { REGISTRY_CONFIGMAP, REGISTRY_HEADLESS, REGISTRY_NAME, REGISTRY_SECRET } from "../k8s/names";
+import { requireMutableConfig } from "../k8s/provider-settings";
 import { rolloutTimeouts } from "../k8s/rollout";
 import { secretChecksum } from "../k8s/secret-checksum";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
@@ -61,6 +62,7 @@ export class Registry extends pulumi.ComponentResource {
 
     constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Registry", name, {}, opts);
+        requireMutableConfig(this, `Registry ${name}`);
         const registry = args.registry ?? registryConfig({});
         const parts: Parts = {
             name,
