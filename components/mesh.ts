@@ -16,7 +16,7 @@ import { MESH, POSTGRES_NAME, REGISTRY_NAME } from "./k8s/names";
 export interface McpMeshArgs {
     /** The validated stack config (see components/config/). */
     config: MeshConfig;
-    /** Value of app.kubernetes.io/instance on every object. Default: the stack name. */
+    /** Value of app.kubernetes.io/instance on every object. Default: the config's `instance`, else the stack name. */
     instance?: string;
     /** Secret config values, read with getSecret by the caller. */
     secrets: MeshSecrets;
@@ -35,7 +35,7 @@ export class McpMesh extends pulumi.ComponentResource {
     constructor(name: string, args: McpMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:McpMesh", name, {}, opts);
         const { config } = args;
-        const instance = args.instance ?? pulumi.getStack();
+        const instance = args.instance ?? config.instance ?? pulumi.getStack();
 
         this.namespace = this.createNamespace(name, config, instance);
         // Cluster-wide, holding every MCPAgent of every namespace: never deleted by this stack,
@@ -55,6 +55,7 @@ export class McpMesh extends pulumi.ComponentResource {
                 crd: this.crd,
                 monitoringNamespace: config.registry.monitoring.namespace,
                 protectData: config.protectData,
+                imagePullSecrets: config.imagePullSecrets,
             },
             { parent: this },
         );
@@ -127,6 +128,7 @@ export class McpMesh extends pulumi.ComponentResource {
                 instance,
                 externalPassword,
                 clientLabels: [selectorLabels({ name: REGISTRY_NAME, instance }), backupPodLabels(instance)],
+                imagePullSecrets: config.imagePullSecrets,
                 protectData: config.protectData,
             },
             { parent: this },
@@ -144,6 +146,9 @@ export class McpMesh extends pulumi.ComponentResource {
                 database: postgres ? { type: "postgres", endpoint: { ...pg, host: postgresHost(config) } } : { type: "sqlite" },
                 databasePassword: postgres?.password,
                 initContainers: postgres ? [postgres.waitContainer] : [],
+                // A PostgreSQL edit (user, database) applies first: an unready server stops the update before the registry rolls.
+                dependsOn: postgres?.statefulSet ? [postgres.statefulSet] : [],
+                imagePullSecrets: config.imagePullSecrets,
             },
             { parent: this },
         );
@@ -162,6 +167,7 @@ export class McpMesh extends pulumi.ComponentResource {
                 namespace: this.namespace,
                 instance,
                 protectData: config.protectData,
+                imagePullSecrets: config.imagePullSecrets,
                 dependsOn: [this.registry.statefulSet],
             },
             { parent: this },

@@ -2,15 +2,26 @@
 // stack config read anywhere below McpMesh.
 import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { Agent, agentConfig } from "../components/agents";
 import { parseMeshConfig } from "../components/config/mesh-config";
 import { McpMesh } from "../components/mesh";
-import { Registry, registryConfig } from "../components/registry";
+import { meshProvider, Registry, registryConfig } from "../components/registry";
 import { renderStack } from "./support/render";
 import { find, ofKind } from "./support/stacks";
 
-/** No `mcp-mesh:*` key at all: a program that is not this project's. */
-const NO_CONFIG = { project: "someone-elses-program", config: {}, secretKeys: [] };
+/** No `mcp-mesh:*` key at all: a program that is not this project's, whose Pulumi.yaml sets the two provider settings the README asks for. */
+const NO_CONFIG = {
+    project: "someone-elses-program",
+    config: { "kubernetes:enableConfigMapMutable": "true", "kubernetes:enableSecretMutable": "true" },
+    secretKeys: [],
+};
+/** Nothing at all, the provider settings included. */
+const NOTHING = { project: "someone-elses-program", config: {}, secretKeys: [] };
+
+function bareRegistry(opts: pulumi.ComponentResourceOptions) {
+    return new Registry("directory", { namespace: "tools" }, opts);
+}
 
 describe("components in a bare program (no stack config)", () => {
     it("builds a Registry and one Agent from their own Args, wired through the registry's URL", async () => {
@@ -88,5 +99,56 @@ describe("two McpMesh in one program", () => {
         );
         assert.equal(ofKind(objects, "CustomResourceDefinition").length, 1);
         assert.equal(ofKind(objects, "Deployment").length, 2);
+    });
+});
+
+describe("components carry the provider settings they rely on", () => {
+    it("refuse the default provider without enableConfigMapMutable and enableSecretMutable, naming both and the fix", async () => {
+        await assert.rejects(
+            renderStack({ stack: "bare", config: NOTHING, program: (opts) => ({ url: bareRegistry(opts).url }) }),
+            (error: unknown) =>
+                error instanceof pulumi.RunError &&
+                error.message ===
+                    "Registry directory: the kubernetes provider must update ConfigMaps and Secrets in place; set " +
+                        "kubernetes:enableConfigMapMutable: true and kubernetes:enableSecretMutable: true in Pulumi.yaml's config " +
+                        "(or the stack's), or pass a provider from meshProvider(); otherwise every edit replaces its fixed-name " +
+                        "ConfigMaps and Secrets, deleting them first, and pods starting in between fail",
+        );
+    });
+
+    it("name only the setting that is missing", async () => {
+        const half = { ...NOTHING, config: { "kubernetes:enableConfigMapMutable": "true" } };
+        await assert.rejects(
+            renderStack({
+                stack: "bare",
+                config: half,
+                program: (opts) => ({
+                    url: new Agent(
+                        "hello",
+                        {
+                            agent: agentConfig({ name: "hello", code: "agents/hello_world.py" }),
+                            namespace: "tools",
+                            registryUrl: "http://r:8000",
+                        },
+                        opts,
+                    ).url,
+                }),
+            }),
+            /Agent hello: .*; set kubernetes:enableSecretMutable: true in/,
+        );
+    });
+
+    it("build through an explicit provider from meshProvider(), with no provider config at all", async () => {
+        const { resources } = await renderStack({
+            stack: "bare",
+            config: NOTHING,
+            program: (opts) => {
+                const provider = meshProvider("tools-cluster", { context: "tools" });
+                return { url: bareRegistry({ ...opts, provider }).url };
+            },
+        });
+        const provider = resources.find((r) => r.type === "pulumi:providers:kubernetes");
+        assert.ok(provider, "no explicit provider registered");
+        assert.deepEqual([provider.inputs.enableConfigMapMutable, provider.inputs.enableSecretMutable], ["true", "true"]);
     });
 });

@@ -93,7 +93,8 @@ describe("npm run render", function () {
         const named = render("--config", FIXTURE_DEV);
         assert.equal(named.status, 0, named.stderr);
         assert.match(named.stderr, /as stack "dev" \(from the file name; --stack <name> to choose\)/);
-        const chosen = render("--config", FIXTURE_DEV, "--stack", "staging");
+        // Without an `instance` setting, the stack name is every object's app.kubernetes.io/instance.
+        const chosen = render("--config", tempStackFile("config:\n  mcp-mesh:namespace: mcp-mesh-staging\n"), "--stack", "staging");
         assert.equal(chosen.status, 0, chosen.stderr);
         assert.match(chosen.stderr, /as stack "staging"\n/);
         assert.match(chosen.stdout, /app\.kubernetes\.io\/instance: staging/);

@@ -4,7 +4,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { AgentConfig, agentSchema } from "../config/agents";
+import { AgentConfig, agentSchema, maxPods } from "../config/agents";
 import { SharedVolume } from "../config/storage";
 import {
     AGENT_PROBES,
@@ -24,9 +24,14 @@ import { MCPAGENT_API_VERSION } from "./crd";
 import * as kube from "../k8s/builders";
 import { claimOptions, requestedStorageAnnotations } from "../k8s/data-protection";
 import { agentSecretName, codeConfigMapName, workspaceClaimName } from "../k8s/names";
+import { requireMutableConfig } from "../k8s/provider-settings";
+import { rolloutTimeouts } from "../k8s/rollout";
 import { secretChecksum } from "../k8s/secret-checksum";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
-import { DeploymentStrategy, EnvVar, NetworkPolicyIngressRule, Volume, VolumeMount } from "../k8s/types";
+import { DeploymentStrategy, EnvVar, NetworkPolicyEgressRule, NetworkPolicyIngressRule, Volume, VolumeMount } from "../k8s/types";
+
+/** A new pod counts as available once Ready this long. */
+const MIN_READY_SECONDS = 5;
 
 export interface AgentArgs {
     /**
@@ -53,6 +58,11 @@ export interface AgentArgs {
     monitoringNamespace?: string;
     /** The MCPAgent CRD when this stack installs it; the custom resource waits for it. Default: none. */
     crd?: pulumi.Resource;
+    /**
+     * Names of image pull Secrets for every pod of the stack (the stack config's `imagePullSecrets`);
+     * the agent's own (`agent.imagePullSecrets`) follow. Default: none.
+     */
+    imagePullSecrets?: string[];
     /** Protect and retain the workspace claim (`protectData`). Default: false. */
     protectData?: boolean;
 }
@@ -69,6 +79,7 @@ export class Agent extends pulumi.ComponentResource {
 
     constructor(name: string, args: AgentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Agent", name, {}, opts);
+        requireMutableConfig(this, `Agent ${name}`);
         const { agent, namespace } = args;
         const instance = args.instance ?? pulumi.getStack();
         const child = { parent: this };
@@ -239,12 +250,13 @@ export class Agent extends pulumi.ComponentResource {
                     ...(agent.autoscaling ? {} : { replicas: agent.replicas }),
                     selector: { matchLabels: selector },
                     strategy: rolloutStrategy(agent),
-                    minReadySeconds: 5,
+                    minReadySeconds: MIN_READY_SECONDS,
                     revisionHistoryLimit: 5,
                     template: {
                         metadata: { labels: workloadLabels, annotations: podAnnotations },
                         spec: {
                             automountServiceAccountToken: false,
+                            ...kube.pullSecrets(args.imagePullSecrets, agent.imagePullSecrets),
                             enableServiceLinks: false,
                             securityContext: restrictedPodSecurity(),
                             terminationGracePeriodSeconds: 30,
@@ -279,7 +291,7 @@ export class Agent extends pulumi.ComponentResource {
                     },
                 },
             },
-            child,
+            { ...child, customTimeouts: rolloutTimeouts(maxPods(agent), AGENT_PROBES, MIN_READY_SECONDS) },
         );
     }
 
@@ -338,8 +350,10 @@ export class Agent extends pulumi.ComponentResource {
                 metadata: meta(agent.name),
                 spec: {
                     podSelector: { matchLabels: selector },
-                    policyTypes: ["Ingress"],
+                    policyTypes: agent.egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"],
                     ingress: ingressRules(agent, args.monitoringNamespace ?? "monitoring"),
+                    // Its own egress (`egress`), on top of the mesh's allows (policies add up).
+                    ...(agent.egress.length > 0 ? { egress: agent.egress.map(egressRule) } : {}),
                 },
             },
             child,
@@ -383,6 +397,14 @@ function rolloutStrategy(agent: AgentConfig): DeploymentStrategy {
         return { type: "Recreate" };
     }
     return { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } };
+}
+
+/** One `egress` entry: its CIDR blocks, on its ports. */
+function egressRule(entry: AgentConfig["egress"][number]): NetworkPolicyEgressRule {
+    return {
+        to: entry.cidrs.map((block) => ({ ipBlock: { cidr: block } })),
+        ports: entry.ports.map((port) => ({ port, protocol: entry.protocol })),
+    };
 }
 
 /**

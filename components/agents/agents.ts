@@ -28,6 +28,8 @@ export interface AgentsArgs {
     crd?: pulumi.Resource;
     /** Namespace whose pods may scrape agents' /metrics. Default: `monitoring`. */
     monitoringNamespace?: string;
+    /** Names of image pull Secrets for every agent's pods (each agent may add its own). Default: none. */
+    imagePullSecrets?: string[];
     /** Protect and retain every claim (`protectData`). Default: false. */
     protectData?: boolean;
 }
@@ -74,6 +76,7 @@ export function createAgents(name: string, args: AgentsArgs, opts: pulumi.Compon
                     monitoringNamespace: args.monitoringNamespace,
                     crd: args.crd,
                     protectData: args.protectData,
+                    imagePullSecrets: args.imagePullSecrets,
                 },
                 opts,
             ),

@@ -2,3 +2,4 @@
 export { Agent, AgentArgs, agentConfig } from "./agent";
 export { mcpAgentCrd } from "./crd";
 export { SharedStorage, SharedStorageArgs } from "./shared-storage";
+export { meshProvider, MUTABLE_CONFIG_SETTINGS } from "../k8s/provider-settings";

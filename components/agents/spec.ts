@@ -1,7 +1,7 @@
 // Pure builders for an agent: the runtime contract's environment, probes, names, checksums,
 // and the MCPAgent spec. The Agent component turns them into resources.
 import * as pulumi from "@pulumi/pulumi";
-import { AgentConfig } from "../config/agents";
+import { AgentConfig, SHARED_AGENT_SETTINGS } from "../config/agents";
 import { SharedVolume } from "../config/storage";
 import { checksum, sha256 } from "../k8s/checksum";
 import { codeConfigMapName, SHARED_CLAIMS } from "../k8s/names";
@@ -26,13 +26,7 @@ export const SHARED_VOLUME_CLAIMS: Record<SharedVolume, { claim: string; mountPa
  * overrides them per agent (e.g. MCP_MESH_LOG_LEVEL: DEBUG).
  */
 export function agentSettings(): Record<string, string> {
-    return {
-        MCP_MESH_LOG_LEVEL: "INFO",
-        MCP_MESH_DEBUG_MODE: "false",
-        PYTHONUNBUFFERED: "1",
-        // The root filesystem and the code volume are read-only.
-        PYTHONDONTWRITEBYTECODE: "1",
-    };
+    return { ...SHARED_AGENT_SETTINGS };
 }
 
 /** The container's argument: the script, inside the mounted code volume. */

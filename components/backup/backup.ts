@@ -5,10 +5,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { BackupConfig } from "../config/backup";
-import { claimSpec, ObjectLabels, objectLabels } from "../k8s/builders";
+import { claimSpec, ObjectLabels, objectLabels, pullSecrets } from "../k8s/builders";
 import { selectorLabels } from "../k8s/labels";
 import { claimOptions, requestedStorageAnnotations } from "../k8s/data-protection";
 import { checksum } from "../k8s/checksum";
+import { requireMutableConfig } from "../k8s/provider-settings";
 import { BACKUP_CLAIM, BACKUP_NAME, BACKUP_SCRIPTS, REGISTRY_NAME, REGISTRY_SECRET, SQLITE_CLAIM } from "../k8s/names";
 import { PG_SERVICE } from "../data/database-url";
 import { PG_SERVICE_KEY } from "../registry/registry";
@@ -47,6 +48,8 @@ export interface BackupArgs {
     database: BackupSource;
     /** Protect and retain the backup claim (`protectData`); it is retained on delete regardless. Default: false. */
     protectData?: boolean;
+    /** Names of image pull Secrets (`kubernetes.io/dockerconfigjson`, created by you in the namespace) for its pods. Default: none. */
+    imagePullSecrets?: string[];
     /** Resources the first backup needs to exist (the registry, the database). Default: none. */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -59,6 +62,7 @@ export class Backup extends pulumi.ComponentResource {
 
     constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Backup", name, {}, opts);
+        requireMutableConfig(this, `Backup ${name}`);
         const { namespace, backup, database } = args;
         const instance = args.instance ?? pulumi.getStack();
         const child = { parent: this };
@@ -121,6 +125,7 @@ export class Backup extends pulumi.ComponentResource {
                                 spec: {
                                     restartPolicy: "Never",
                                     automountServiceAccountToken: false,
+                                    ...pullSecrets(args.imagePullSecrets),
                                     enableServiceLinks: false,
                                     securityContext: restrictedPodSecurity(),
                                     ...(args.database.type === "sqlite" ? { affinity: besideRegistryPodZero() } : {}),

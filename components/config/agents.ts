@@ -5,9 +5,11 @@ import * as path from "path";
 import { z } from "zod";
 import {
     affinity,
+    cidr,
     dnsLabel,
     dnsSubdomain,
     imagePullPolicy,
+    imagePullSecrets,
     nodeSelector,
     pinnedImage,
     port,
@@ -28,6 +30,19 @@ const CONFIGMAP_LIMIT = 1024 * 1024;
 
 /** Variables the program sets from the registry and the agent's Service; config may not override them. */
 export const WIRED_ENV = ["MCP_MESH_REGISTRY_URL", "MCP_MESH_AGENT_NAME", "MCP_MESH_HTTP_HOST", "MCP_MESH_HTTP_PORT", "HOST", "POD_IP"];
+
+/**
+ * The shared agent settings (ConfigMap `mcp-agent-config`) and their values: the runtime's
+ * defaults. `agents[i].env` may override them per agent; a secret (`secretEnv`) may not: the
+ * container would get the variable twice, once from the ConfigMap.
+ */
+export const SHARED_AGENT_SETTINGS: Readonly<Record<string, string>> = {
+    MCP_MESH_LOG_LEVEL: "INFO",
+    MCP_MESH_DEBUG_MODE: "false",
+    PYTHONUNBUFFERED: "1",
+    // The root filesystem and the code volume are read-only.
+    PYTHONDONTWRITEBYTECODE: "1",
+};
 
 /** The directory holding Pulumi.yaml; `code` paths are relative to it. */
 export const PROJECT_ROOT = findProjectRoot(__dirname);
@@ -132,6 +147,8 @@ const agentFields = z.strictObject({
     mode: z.enum(["deployment", "customResource"]).default("deployment"),
     image: pinnedImage.default(AGENT_IMAGE),
     imagePullPolicy: imagePullPolicy.default("IfNotPresent"),
+    /** Image pull Secrets (names of Secrets you create) for this agent's pods, after the stack's `imagePullSecrets`. */
+    imagePullSecrets: imagePullSecrets.default([]),
     /** Pods (0–100, as the CRD allows). Default 1. Not with `autoscaling` (the HPA decides). */
     replicas: replicaCount.optional(),
     /** A Python file in this repository, relative to the project root; packed into `<name>-code`. */
@@ -177,6 +194,20 @@ const agentFields = z.strictObject({
             annotations: z.record(z.string(), z.string()).default({}),
         })
         .prefault({}),
+    /**
+     * Where the agent may connect outside the mesh (an LLM API, a database): CIDR blocks and
+     * ports, added to the agent's own NetworkPolicy (the namespace denies all other egress).
+     */
+    egress: z
+        .array(
+            z.strictObject({
+                cidrs: z.array(cidr).min(1),
+                // At least one: no all-ports rule.
+                ports: z.array(port).min(1),
+                protocol: z.enum(["TCP", "UDP"]).default("TCP"),
+            }),
+        )
+        .default([]),
     /** A workspace volume of the agent's own, mounted at /app/workspace. */
     persistence: z
         .strictObject({
@@ -250,6 +281,22 @@ function checkAgent(agent: AgentFields, ctx: Ctx): void {
             issue(ctx, ["autoscaling"], scaling, "is only available with mode deployment (the MCPAgent CRD has no autoscaling field)");
         }
     }
+    if (agent.mode === "customResource" && agent.egress.length > 0) {
+        issue(
+            ctx,
+            ["egress"],
+            agent.egress,
+            "is only available with mode deployment (the controller that runs an MCPAgent's pods owns their policies)",
+        );
+    }
+    if (agent.mode === "customResource" && agent.imagePullSecrets.length > 0) {
+        issue(
+            ctx,
+            ["imagePullSecrets"],
+            agent.imagePullSecrets,
+            "is only available with mode deployment (the MCPAgent CRD has no imagePullSecrets; its controller decides how it pulls)",
+        );
+    }
     if (agent.mode === "customResource" && agent.sharedStorage.length > 0) {
         issue(
             ctx,
@@ -269,6 +316,14 @@ function checkAgent(agent: AgentFields, ctx: Ctx): void {
     agent.secretEnv.forEach((name, index) => {
         if (WIRED_ENV.includes(name)) {
             issue(ctx, ["secretEnv", index], name, `${name} is set by the program (from the registry and the agent's Service); remove it`);
+        } else if (name in SHARED_AGENT_SETTINGS) {
+            issue(
+                ctx,
+                ["secretEnv", index],
+                name,
+                `${name} is a shared agent setting (mcp-agent-config), not a secret; override it in plain env ` +
+                    `(agents[i].env.${name}); secretEnv takes any other variable name (not ${Object.keys(SHARED_AGENT_SETTINGS).join(", ")})`,
+            );
         } else if (name in agent.env) {
             issue(ctx, ["secretEnv", index], name, `is also set in env; a variable is either plain (env) or secret (secretEnv)`);
         } else if (agent.secretEnv.indexOf(name) !== index) {

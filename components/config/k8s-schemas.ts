@@ -2,6 +2,7 @@
 // scheduling, images, names), shared by every section of the config schema.
 import { parseFamiliarName, Reference } from "@swimlane/docker-reference";
 import { z } from "zod";
+import { cidrProblem } from "../k8s/cidr";
 import { isQuantity, quantityValue } from "../k8s/quantity";
 
 export const dnsLabel = z
@@ -21,6 +22,23 @@ export const dnsSubdomain = z
         error: "must be a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit)",
     })
     .max(253, { error: "must be at most 253 characters (DNS-1123 subdomain)" });
+
+/**
+ * Names of image pull Secrets (`kubernetes.io/dockerconfigjson`) the user creates in the
+ * namespace: DNS-1123 subdomains (Secret names), each listed once.
+ */
+export const imagePullSecrets = z.array(dnsSubdomain).superRefine((names, ctx) => {
+    names.forEach((name, index) => {
+        if (names.indexOf(name) !== index) {
+            ctx.addIssue({ code: "custom", path: [index], input: name, message: "is listed twice" });
+        }
+    });
+});
+
+/** A label value (at most 63 characters of letters, digits, '-', '_', '.', starting and ending with a letter or digit). */
+export const labelValue = z.string().regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
+    error: "must be a Kubernetes label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)",
+});
 
 /** A sha256 digest as go-digest accepts it; the reference parser checks only its length. */
 const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
@@ -162,6 +180,14 @@ export const affinity = z.strictObject({
 });
 
 export const port = z.number().int().min(1).max(65535);
+
+/** A CIDR block for a NetworkPolicy ipBlock, canonical (see components/k8s/cidr.ts). */
+export const cidr = z.string().superRefine((value, ctx) => {
+    const problem = cidrProblem(value);
+    if (problem) {
+        ctx.addIssue({ code: "custom", input: value, message: problem });
+    }
+});
 
 export type Toleration = z.output<typeof toleration>;
 export type Affinity = z.output<typeof affinity>;

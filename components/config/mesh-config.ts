@@ -2,7 +2,7 @@
 // out, or every problem at once as one line each (key path, value, what is allowed).
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { dnsLabel } from "./k8s-schemas";
+import { dnsLabel, imagePullSecrets, labelValue } from "./k8s-schemas";
 import { backupSchema } from "./backup";
 import { formatIssues } from "./errors";
 import { AgentConfig, agentsSchema, maxPods } from "./agents";
@@ -29,7 +29,14 @@ export interface MeshSecrets {
 export const meshSchema = z
     .strictObject({
         namespace: dnsLabel.default("mcp-mesh"),
+        /**
+         * app.kubernetes.io/instance of every object, part of every selector (immutable on a
+         * workload). Default: the stack name; set it so `pulumi stack rename` changes nothing.
+         */
+        instance: labelValue.optional(),
         createNamespace: z.boolean().default(true),
+        /** Image pull Secrets (names of Secrets you create in the namespace) for every pod the stack runs. */
+        imagePullSecrets: imagePullSecrets.default([]),
         /** The CRD is cluster-wide: a second stack in the same cluster sets this false. */
         installCrds: z.boolean().default(true),
         registry: registrySchema.prefault({}),

@@ -4,9 +4,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PostgresConfig } from "../config/database";
-import { allowFrom, claimSpec, ObjectLabels, objectLabels } from "../k8s/builders";
+import { allowFrom, claimSpec, ObjectLabels, objectLabels, pullSecrets } from "../k8s/builders";
 import { dataOptions, requestedStorageAnnotations } from "../k8s/data-protection";
 import { POSTGRES_NAME } from "../k8s/names";
+import { rolloutTimeouts } from "../k8s/rollout";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
 import { Container } from "../k8s/types";
 
@@ -28,9 +29,15 @@ export interface PostgresArgs {
     externalPassword?: pulumi.Input<string>;
     /** Pod labels allowed to connect (registry, backup job). Default: none (nobody may connect). */
     clientLabels?: Record<string, string>[];
+    /** Names of image pull Secrets (`kubernetes.io/dockerconfigjson`, created by you in the namespace) for its pods. Default: none. */
+    imagePullSecrets?: string[];
     /** Protect and retain the database, its password and its Secret (`protectData`). Default: false. */
     protectData?: boolean;
 }
+
+/** Probe timing: a first start runs initdb, so startup may take minutes. */
+const STARTUP = { periodSeconds: 5, failureThreshold: 60 };
+const READINESS = { periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 3 };
 
 /** Where the server container reads its password (POSTGRES_PASSWORD_FILE), from the Secret. */
 const PASSWORD_DIR = "/run/secrets/postgres";
@@ -42,6 +49,11 @@ export class Postgres extends pulumi.ComponentResource {
     public readonly host: pulumi.Output<string>;
     /** An init container that waits until the database accepts connections. */
     public readonly waitContainer: Container;
+    /**
+     * The provisioned server (mode `provision`): clients that must not roll before it is ready
+     * (the registry, after an edit of `user` or `database`) depend on it.
+     */
+    public readonly statefulSet?: k8s.apps.v1.StatefulSet;
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Postgres", name, {}, opts);
@@ -55,6 +67,7 @@ export class Postgres extends pulumi.ComponentResource {
             const provisioned = this.provision(name, args, child);
             this.host = provisioned.host;
             this.password = pulumi.secret(provisioned.password);
+            this.statefulSet = provisioned.statefulSet;
         }
         this.waitContainer = waitForPostgres(pg.image, this.host, pg.port);
         this.registerOutputs({ host: this.host });
@@ -86,7 +99,7 @@ export class Postgres extends pulumi.ComponentResource {
             },
             child,
         );
-        this.createStatefulSet(name, pg, labels, secret.metadata.name, keep);
+        const statefulSet = this.createStatefulSet(name, pg, labels, secret.metadata.name, keep, args.imagePullSecrets);
         new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,
             {
@@ -101,7 +114,11 @@ export class Postgres extends pulumi.ComponentResource {
             },
             child,
         );
-        return { host: pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`, password };
+        return {
+            host: pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`,
+            password,
+            statefulSet,
+        };
     }
 
     /** The server: one replica, its data on a claim template (retained), its password read from a mounted file. */
@@ -111,11 +128,13 @@ export class Postgres extends pulumi.ComponentResource {
         labels: ObjectLabels,
         secretName: pulumi.Input<string>,
         keep: pulumi.CustomResourceOptions,
-    ): void {
+        imagePullSecrets: string[] | undefined,
+    ): k8s.apps.v1.StatefulSet {
         const { workload: workloadLabels, selector } = labels;
         const meta = labels.meta(POSTGRES_NAME);
+        // Startup and liveness: the server accepts connections (a wrong password must not restart it).
         const pgIsReady = ["pg_isready", "-h", "127.0.0.1", "-p", String(pg.port), "-U", pg.user, "-d", pg.database];
-        new k8s.apps.v1.StatefulSet(
+        return new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
             {
                 metadata: { ...meta, labels: workloadLabels, annotations: requestedStorageAnnotations(pg.storage) },
@@ -128,6 +147,7 @@ export class Postgres extends pulumi.ComponentResource {
                         metadata: { labels: workloadLabels },
                         spec: {
                             automountServiceAccountToken: false,
+                            ...pullSecrets(imagePullSecrets),
                             enableServiceLinks: false,
                             securityContext: restrictedPodSecurity(POSTGRES_UID),
                             containers: [
@@ -140,24 +160,21 @@ export class Postgres extends pulumi.ComponentResource {
                                         { name: "POSTGRES_USER", value: pg.user },
                                         { name: "POSTGRES_DB", value: pg.database },
                                         { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+                                        // The readiness query connects to the pod's own address (see authenticatedQuery).
+                                        { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
                                         // From a mounted file: no password in the container's environment.
                                         { name: "POSTGRES_PASSWORD_FILE", value: `${PASSWORD_DIR}/password` },
                                     ],
                                     resources: pg.resources,
                                     securityContext: restrictedContainerSecurity(),
-                                    startupProbe: { exec: { command: pgIsReady }, periodSeconds: 5, failureThreshold: 60 },
+                                    startupProbe: { exec: { command: pgIsReady }, ...STARTUP },
                                     livenessProbe: {
                                         exec: { command: pgIsReady },
                                         periodSeconds: 10,
                                         timeoutSeconds: 5,
                                         failureThreshold: 6,
                                     },
-                                    readinessProbe: {
-                                        exec: { command: pgIsReady },
-                                        periodSeconds: 5,
-                                        timeoutSeconds: 3,
-                                        failureThreshold: 3,
-                                    },
+                                    readinessProbe: { exec: { command: authenticatedQuery(pg.port) }, ...READINESS },
                                     volumeMounts: [
                                         { name: "data", mountPath: "/var/lib/postgresql/data" },
                                         { name: "run", mountPath: "/var/run/postgresql" },
@@ -176,9 +193,31 @@ export class Postgres extends pulumi.ComponentResource {
                     volumeClaimTemplates: [{ metadata: { name: "data", labels: selector }, spec: claimSpec(pg.storage) }],
                 },
             },
-            { ...keep, ignoreChanges: ["spec.volumeClaimTemplates"] },
+            {
+                ...keep,
+                ignoreChanges: ["spec.volumeClaimTemplates"],
+                customTimeouts: rolloutTimeouts(1, { startup: STARTUP, readiness: READINESS }),
+            },
         );
     }
+}
+
+/**
+ * Readiness that authenticates: `SELECT 1` as the registry's role, in its database, with the
+ * password from the mounted Secret file, over TCP to the pod's own address (the image trusts
+ * 127.0.0.1 and the socket without a password; every other address needs it). So the pod is
+ * Ready only when the registry could log in: a role or database that does not exist (say,
+ * after an edit of `user` or `database`, which the image applies only to an empty data
+ * directory) or a password that no longer matches makes it unready. The password reaches
+ * psql's environment alone, never the container's or an argv.
+ */
+export function authenticatedQuery(port: number): string[] {
+    return [
+        "sh",
+        "-c",
+        `PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" PGCONNECT_TIMEOUT=3 exec psql -X -q -A -t -v ON_ERROR_STOP=1 ` +
+            `-h "$POD_IP" -p ${port} -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c "SELECT 1" >/dev/null`,
+    ];
 }
 
 function waitForPostgres(image: string, host: pulumi.Input<string>, port: number): Container {

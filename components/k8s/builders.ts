@@ -6,12 +6,22 @@ import * as pulumi from "@pulumi/pulumi";
 import { imageVersion, labels, PART_OF, selectorLabels } from "./labels";
 import {
     Affinity,
+    LocalObjectReference,
     NetworkPolicyIngressRule,
     NetworkPolicyPeer,
     PersistentVolumeClaimSpec,
     PodDisruptionBudgetSpec,
     TopologySpreadConstraint,
 } from "./types";
+
+/**
+ * A pod spec's `imagePullSecrets` from Secret names (duplicates dropped, order kept); no field at
+ * all when there are none, so a stack without pull secrets renders as before.
+ */
+export function pullSecrets(...lists: (readonly string[] | undefined)[]): { imagePullSecrets?: LocalObjectReference[] } {
+    const names = [...new Set(lists.flatMap((list) => list ?? []))];
+    return names.length > 0 ? { imagePullSecrets: names.map((name) => ({ name })) } : {};
+}
 
 export interface ObjectLabels {
     /** Labels of every object of the component (no version: an image edit touches only the workload). */

@@ -30,7 +30,7 @@ export interface NetworkPoliciesArgs {
      */
     ownsNamespace?: boolean;
     /** Where the cluster DNS runs (the stack config's `network.dns`): every pod may reach it. */
-    dns: { namespace: string; podLabels: Record<string, string>; port: number };
+    dns: { namespace: string; podLabels: Record<string, string>; port: number; ipBlock?: string };
     /** The registry's port, which agents may reach. */
     registryPort: number;
     /** The agents' ports, which agents may reach on each other. Default: none. */
@@ -78,6 +78,8 @@ export function meshNetworkPolicies(prefix: string, args: NetworkPoliciesArgs, o
                                 namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": dns.namespace } },
                                 podSelector: { matchLabels: dns.podLabels },
                             },
+                            // A node-local cache (NodeLocal DNSCache) listens on a link-local address.
+                            ...(dns.ipBlock ? [{ ipBlock: { cidr: dns.ipBlock } }] : []),
                         ],
                         ports: [
                             { port: dns.port, protocol: "UDP" },

@@ -6,6 +6,7 @@ export type Container = k8s.types.input.core.v1.Container;
 export type DeploymentStrategy = k8s.types.input.apps.v1.DeploymentStrategy;
 export type EnvVar = k8s.types.input.core.v1.EnvVar;
 export type LabelSelector = k8s.types.input.meta.v1.LabelSelector;
+export type LocalObjectReference = k8s.types.input.core.v1.LocalObjectReference;
 export type NetworkPolicyEgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 export type NetworkPolicyIngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
 export type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;

@@ -11,6 +11,8 @@ import { requestedStorageAnnotations } from "../k8s/data-protection";
 import { pgServiceFile } from "../data/database-url";
 import { DATA_DIR, REGISTRY_HEALTH_PATH, REGISTRY_READY_PATH, registryArgs, RegistryDatabase, registrySettings, TLS_DIR } from "./settings";
 import { REGISTRY_CONFIGMAP, REGISTRY_HEADLESS, REGISTRY_NAME, REGISTRY_SECRET } from "../k8s/names";
+import { requireMutableConfig } from "../k8s/provider-settings";
+import { rolloutTimeouts } from "../k8s/rollout";
 import { secretChecksum } from "../k8s/secret-checksum";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
 import { Container, EnvVar, Probe, Volume, VolumeMount } from "../k8s/types";
@@ -43,6 +45,10 @@ export interface RegistryArgs {
      * file (`pg_service.conf`), by the backup job. Default: none.
      */
     databasePassword?: pulumi.Input<string>;
+    /** Names of image pull Secrets (`kubernetes.io/dockerconfigjson`, created by you in the namespace) for its pods. Default: none. */
+    imagePullSecrets?: string[];
+    /** Resources the registry's pods must not roll before (the provisioned PostgreSQL). Default: none. */
+    dependsOn?: pulumi.Resource[];
     /** Containers that must complete before the registry starts (e.g. wait for PostgreSQL). Default: none. */
     initContainers?: Container[];
 }
@@ -56,6 +62,7 @@ export class Registry extends pulumi.ComponentResource {
 
     constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Registry", name, {}, opts);
+        requireMutableConfig(this, `Registry ${name}`);
         const registry = args.registry ?? registryConfig({});
         const parts: Parts = {
             name,
@@ -187,6 +194,7 @@ export class Registry extends pulumi.ComponentResource {
                         spec: {
                             serviceAccountName: serviceAccount.metadata.name,
                             automountServiceAccountToken: false,
+                            ...kube.pullSecrets(parts.args.imagePullSecrets),
                             securityContext: restrictedPodSecurity(),
                             enableServiceLinks: false,
                             terminationGracePeriodSeconds: 30,
@@ -229,7 +237,12 @@ export class Registry extends pulumi.ComponentResource {
                         : {}),
                 },
             },
-            { ...child, dependsOn: settings.secret ? [settings.secret] : [], ignoreChanges: ["spec.volumeClaimTemplates"] },
+            {
+                ...child,
+                dependsOn: [...(settings.secret ? [settings.secret] : []), ...(parts.args.dependsOn ?? [])],
+                ignoreChanges: ["spec.volumeClaimTemplates"],
+                customTimeouts: rolloutTimeouts(registry.replicas, registry.probes),
+            },
         );
     }
 

@@ -215,6 +215,16 @@ describe("agents config", () => {
             'agents[0].secretEnv[1]: got "TOKEN"; is listed twice',
         ],
         [
+            "a secretEnv name that is a shared agent setting (the pod would get it twice)",
+            withAgents(agent({ secretEnv: ["MCP_MESH_DEBUG_MODE"] })),
+            'agents[0].secretEnv[0]: got "MCP_MESH_DEBUG_MODE"; MCP_MESH_DEBUG_MODE is a shared agent setting (mcp-agent-config), not a secret; override it in plain env',
+        ],
+        [
+            "a secretEnv name the program wires",
+            withAgents(agent({ secretEnv: ["MCP_MESH_HTTP_PORT"] })),
+            'agents[0].secretEnv[0]: got "MCP_MESH_HTTP_PORT"; MCP_MESH_HTTP_PORT is set by the program',
+        ],
+        [
             "a variable both plain and secret",
             withAgents(agent({ env: { TOKEN: "x" }, secretEnv: ["TOKEN"] })),
             'agents[0].secretEnv[0]: got "TOKEN"; is also set in env',

@@ -152,3 +152,70 @@ describe("network policies: other stack shapes", () => {
         assert.ok(!net.allows(registry, DNS, 53, "UDP"));
     });
 });
+
+describe("network policies: an agent's own egress, and a node-local DNS cache", () => {
+    const LLM_API: Endpoint = { ip: "203.0.113.7" };
+    const ELSEWHERE: Endpoint = { ip: "198.51.100.7" };
+    const NODE_LOCAL_DNS: Endpoint = { ip: "169.254.20.10" };
+    let objects: K8sObject[];
+    let net: NetworkModel;
+
+    before(async () => {
+        objects = (
+            await renderConfig({
+                network: { dns: { ipBlock: "169.254.20.10/32" } },
+                agents: [
+                    {
+                        name: "caller",
+                        code: "agents/hello_world.py",
+                        egress: [
+                            { cidrs: ["203.0.113.0/24"], ports: [443] },
+                            { cidrs: ["10.20.0.0/16", "10.30.0.0/16"], ports: [5432, 6432] },
+                        ],
+                    },
+                    { name: "quiet", code: "agents/hello_world.py" },
+                ],
+            })
+        ).objects;
+        net = new NetworkModel(objects);
+    });
+
+    it("lets the agent reach its blocks on their ports, and nothing else outside", () => {
+        const caller = podOf(objects, "Deployment", "caller");
+        assert.ok(net.allows(caller, LLM_API, 443));
+        assert.ok(!net.allows(caller, LLM_API, 80), "another port");
+        assert.ok(!net.allows(caller, ELSEWHERE, 443), "another address");
+        assert.ok(net.allows(caller, { ip: "10.30.4.5" }, 6432));
+        assert.ok(!net.allows(caller, { ip: "10.30.4.5" }, 443));
+    });
+
+    it("gives another agent, the registry and the backup none of it", () => {
+        for (const [kind, name] of [
+            ["Deployment", "quiet"],
+            ["StatefulSet", "mcp-mesh-registry"],
+            ["CronJob", "mcp-mesh-registry-backup"],
+        ]) {
+            assert.ok(!net.allows(podOf(objects, kind, name), LLM_API, 443), `${kind} ${name}`);
+        }
+        const quiet = find(objects, "NetworkPolicy", "quiet").spec;
+        const fields = typeof quiet === "object" && quiet !== null ? Object.entries(quiet) : [];
+        assert.deepEqual(
+            fields.filter(([field]) => ["policyTypes", "egress"].includes(field)),
+            [["policyTypes", ["Ingress"]]],
+            "an agent without egress renders as before",
+        );
+    });
+
+    it("lets every pod query the node-local DNS address on the DNS port only, besides the DNS pods", () => {
+        for (const [kind, name] of [
+            ["Deployment", "quiet"],
+            ["StatefulSet", "mcp-mesh-registry"],
+        ]) {
+            const pod = podOf(objects, kind, name);
+            assert.ok(net.allows(pod, NODE_LOCAL_DNS, 53, "UDP"), `${kind} ${name}`);
+            assert.ok(net.allows(pod, DNS, 53, "UDP"));
+            assert.ok(!net.allows(pod, NODE_LOCAL_DNS, 443), "only the DNS port");
+            assert.ok(!net.allows(pod, { ip: "169.254.20.11" }, 53, "UDP"), "only that address");
+        }
+    });
+});

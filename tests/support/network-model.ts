@@ -6,6 +6,8 @@ import { K8sObject } from "./render";
 export interface Endpoint {
     /** Pod labels; undefined for an address outside the cluster. */
     labels?: Record<string, string>;
+    /** The IPv4 address of an endpoint outside the cluster; undefined: any (an ipBlock matches it). */
+    ip?: string;
     namespace?: string;
 }
 
@@ -105,7 +107,7 @@ export class NetworkModel {
         }
         return peers.some((entry) => {
             if (entry.ipBlock) {
-                return peer.labels === undefined;
+                return peer.labels === undefined && (peer.ip === undefined || inBlock(peer.ip, entry.ipBlock.cidr));
             }
             if (!peer.labels) {
                 return false;
@@ -116,4 +118,16 @@ export class NetworkModel {
             return namespaceOk && (entry.podSelector === undefined || selects(entry.podSelector, peer.labels));
         });
     }
+}
+
+function ipv4(address: string): number {
+    return address.split(".").reduce((total, octet) => total * 256 + Number(octet), 0);
+}
+
+/** Whether an IPv4 address lies in an IPv4 CIDR block (an IPv6 block holds no IPv4 address here). */
+function inBlock(address: string, block: string): boolean {
+    const [network, prefixText] = block.split("/");
+    if (network.includes(":")) return false;
+    const size = 2 ** (32 - Number(prefixText));
+    return Math.floor(ipv4(address) / size) === Math.floor(ipv4(network) / size);
 }

@@ -19,6 +19,7 @@ export interface ContainerView {
 
 export interface PodSpecView {
     serviceAccountName?: string;
+    imagePullSecrets?: { name: string }[];
     securityContext?: Record<string, unknown> & { seccompProfile?: { type: string } };
     containers: ContainerView[];
     initContainers?: ContainerView[];

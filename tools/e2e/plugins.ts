@@ -1,5 +1,7 @@
 // Installs the locally built provider plugins into the e2e PULUMI_HOME under the versions the
-// npm SDKs ask for (the CLI never downloads one: automatic acquisition is off).
+// npm SDKs ask for (the CLI never downloads one: automatic acquisition is off). The kubernetes
+// plugin is built from the one provider version the Go proxy serves, and package.json pins the
+// SDK to exactly that version (README "Which kubernetes provider"): the e2e runs what users run.
 import * as fs from "fs";
 import * as path from "path";
 import { PulumiCli } from "./pulumi-cli";
@@ -9,6 +11,13 @@ function sdkVersion(repoRoot: string, pkg: string): string {
     const parsed: unknown = JSON.parse(fs.readFileSync(path.join(repoRoot, "node_modules", pkg, "package.json"), "utf8"));
     const version = typeof parsed === "object" && parsed !== null && "version" in parsed ? parsed.version : undefined;
     return typeof version === "string" ? version : fail(`${pkg}: no version in its package.json`);
+}
+
+/** The kubernetes provider version tools/e2e/toolchain.sh builds (K8S_PROVIDER_SDK_VERSION, without the v). */
+export function builtKubernetesProviderVersion(repoRoot: string): string {
+    const script = fs.readFileSync(path.join(repoRoot, "tools", "e2e", "toolchain.sh"), "utf8");
+    const match = /^K8S_PROVIDER_SDK_VERSION=v(\S+)/m.exec(script);
+    return match ? match[1] : fail("tools/e2e/toolchain.sh: no K8S_PROVIDER_SDK_VERSION line");
 }
 
 /** Returns the plugins it installed or found; a missing random plugin is reported, not fatal. */
@@ -22,6 +31,13 @@ export function installPlugins(cli: PulumiCli, pluginDir: string, repoRoot: stri
         const binary = path.join(pluginDir, `pulumi-resource-${name}`);
         if (!fs.existsSync(binary)) continue;
         const version = sdkVersion(repoRoot, pkg);
+        if (name === "kubernetes" && version !== builtKubernetesProviderVersion(repoRoot)) {
+            fail(
+                `@pulumi/kubernetes ${version} is installed, but tools/e2e/toolchain.sh builds provider ` +
+                    `${builtKubernetesProviderVersion(repoRoot)}: the e2e would run another provider than users get; ` +
+                    "pin the SDK to the built version (package.json) or build the SDK's version",
+            );
+        }
         const target = path.join(home, "plugins", `resource-${name}-v${version}`, `pulumi-resource-${name}`);
         if (
             !fs.existsSync(target) ||
