@@ -8,7 +8,7 @@ import { SHARED_VOLUMES, SharedStorageConfig } from "../config/storage";
 import { AgentSecretValues } from "../config/agent-secrets";
 import { agentSettings } from "./spec";
 import { labels } from "../k8s/labels";
-import { AGENT_SETTINGS_CONFIGMAP } from "../k8s/names";
+import { AGENT_SETTINGS_CONFIGMAP, tlsSecretName } from "../k8s/names";
 import { SharedStorage } from "./shared-storage";
 
 export interface AgentsArgs {
@@ -30,6 +30,8 @@ export interface AgentsArgs {
     monitoringNamespace?: string;
     /** Protect and retain every claim (`protectData`). Default: false. */
     protectData?: boolean;
+    /** Mesh-wide mutual TLS (`tls.enabled`): each agent mounts its Secret `<agent>-tls`. Default: false. */
+    meshTls?: boolean;
 }
 
 /**
@@ -74,6 +76,7 @@ export function createAgents(name: string, args: AgentsArgs, opts: pulumi.Compon
                     monitoringNamespace: args.monitoringNamespace,
                     crd: args.crd,
                     protectData: args.protectData,
+                    ...(args.meshTls ? { meshTls: { secretName: tlsSecretName(agent.name) } } : {}),
                 },
                 opts,
             ),
