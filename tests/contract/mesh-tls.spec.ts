@@ -104,6 +104,10 @@ describe("contract: tls.enabled, mutual TLS on every mesh connection (certificat
     const ports = new Map<string, number>();
     let registry: RunningPod;
     const agentPods = new Map<string, RunningPod>();
+    /** The Secrets the cluster holds (a renewal rewrites one, as cert-manager does). */
+    let secretObjects: K8sObject[] = [];
+    /** Each workload's renewed certificate (the renewal test writes them into the pods' volumes). */
+    const renewedCerts = new Map<string, Pem>();
 
     const image = (workload: K8sObject): ImageContract =>
         workload.kind === "StatefulSet"
@@ -136,7 +140,7 @@ describe("contract: tls.enabled, mutual TLS on every mesh connection (certificat
         meshCa = makeCa(pki, "mesh-ca");
         const foreignCa = makeCa(pki, "foreign-ca");
         const svc = (name: string) => [name, `${name}.${NAMESPACE}.svc`, `${name}.${NAMESPACE}.svc.cluster.local`];
-        const secrets = [
+        const secrets: K8sObject[] = [
             // Loopback stands in for cluster DNS here: the clients dial the pods' IPs, which the certificates name too.
             tlsSecret(
                 "mcp-mesh-registry-tls",
@@ -156,6 +160,7 @@ describe("contract: tls.enabled, mutual TLS on every mesh connection (certificat
         imageBin = path.join(work, "image-bin");
         fs.mkdirSync(imageBin);
         fs.symlinkSync(tools.python, path.join(imageBin, "python"));
+        secretObjects = secrets;
         cluster = new LocalCluster(rendered.objects, work, [imageBin], secrets);
     });
 
@@ -284,6 +289,7 @@ describe("contract: tls.enabled, mutual TLS on every mesh connection (certificat
             const dir = pod.mounts.get(MESH_TLS_DIR);
             assert.ok(dir);
             const renewed = makeLeaf(pki, meshCa, name, [name], LOOPBACK_POD_IPS);
+            renewedCerts.set(name, renewed);
             assert.notEqual(new X509Certificate(renewed.cert).fingerprint256, served);
             fs.writeFileSync(path.join(dir, "tls.crt"), renewed.cert);
             fs.writeFileSync(path.join(dir, "tls.key"), renewed.key);
@@ -298,5 +304,26 @@ describe("contract: tls.enabled, mutual TLS on every mesh connection (certificat
                 `${pod.name} still serves the certificate it started with`,
             );
         }
+    });
+
+    it("the restarted registry loads the renewed certificate, and its probes pass again", async () => {
+        const statefulSet = find(rendered.objects, "StatefulSet", "mcp-mesh-registry");
+        const renewed = renewedCerts.get("mcp-mesh-registry");
+        assert.ok(renewed);
+        // The Secret as cert-manager leaves it after the renewal; the kubelet restarts the failing container.
+        const secret = secretObjects.find((o) => o.metadata.name === "mcp-mesh-registry-tls");
+        assert.ok(secret);
+        Object.assign(secret, { stringData: { "tls.crt": renewed.cert, "tls.key": renewed.key, "ca.crt": meshCa.cert } });
+        await cluster.stop(registry);
+        registry = cluster.run(statefulSet, image(statefulSet));
+        for (const [kind, probe] of probesOf(statefulSet)) {
+            await waitFor(
+                `the restarted registry passes its ${kind} probe`,
+                () => probeOk(registry, probe, [imageBin]),
+                START_MS,
+                registry,
+            );
+        }
+        assert.equal(await servedFingerprint(registry.ip, registryPort, meshClient), new X509Certificate(renewed.cert).fingerprint256);
     });
 });

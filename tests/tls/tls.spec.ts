@@ -123,6 +123,7 @@ describe("tls render", () => {
             ofKind(rendered.objects, "Certificate").map((o) => [o.metadata.name, o.spec as Record<string, unknown>]),
         );
         assert.deepEqual(Object.keys(certificates).sort(), ["hello-world", "mcp-mesh-ca", "mcp-mesh-registry"]);
+        assert.match(JSON.stringify(rendered.outputs.kubectl), /kubectl get certificates,issuers -n mesh/);
         assert.equal(certificates["mcp-mesh-ca"].isCA, true);
         assert.equal(certificates["hello-world"].secretName, "hello-world-tls");
         assert.deepEqual((certificates["hello-world"].issuerRef as { name: string }).name, "mcp-mesh-ca");
