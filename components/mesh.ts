@@ -10,8 +10,10 @@ import { labels, selectorLabels } from "./k8s/labels";
 import { dataOptions } from "./k8s/data-protection";
 import { meshNetworkPolicies, postgresPodLabels } from "./k8s/network-policies";
 import { Postgres } from "./data/postgres";
+import { POSTGRES_CA_FILE, PostgresCa, PostgresEndpoint } from "./data/database-url";
 import { Registry } from "./registry/registry";
-import { MESH, POSTGRES_NAME, REGISTRY_NAME } from "./k8s/names";
+import { MESH, POSTGRES_NAME, REGISTRY_HEADLESS, REGISTRY_NAME, tlsSecretName } from "./k8s/names";
+import { meshCertificates, serviceDnsNames } from "./k8s/cert-manager";
 
 export interface McpMeshArgs {
     /** The validated stack config (see components/config/). */
@@ -41,6 +43,7 @@ export class McpMesh extends pulumi.ComponentResource {
         // Cluster-wide, holding every MCPAgent of every namespace: never deleted by this stack,
         // not on destroy and not when installCrds is switched off.
         this.crd = config.installCrds ? mcpAgentCrd(`${name}-mcpagents-crd`, instance, dataOptions(this, config.protectData)) : undefined;
+        this.createCertificates(name, config, instance);
         const postgres = this.createDatabase(name, config, instance, args.secrets.databasePassword);
         this.registry = this.createRegistry(name, config, instance, postgres);
         this.agents = createAgents(
@@ -56,6 +59,7 @@ export class McpMesh extends pulumi.ComponentResource {
                 monitoringNamespace: config.registry.monitoring.namespace,
                 protectData: config.protectData,
                 imagePullSecrets: config.imagePullSecrets,
+                meshTls: config.tls.enabled,
             },
             { parent: this },
         );
@@ -110,6 +114,41 @@ export class McpMesh extends pulumi.ComponentResource {
         ).metadata.name;
     }
 
+    /** tls.source=cert-manager: a Certificate per mesh workload, writing the Secret `<workload>-tls` its pods mount. */
+    private createCertificates(name: string, config: MeshConfig, instance: string): void {
+        const { tls, namespace } = config;
+        if (!tls.enabled || tls.source !== "cert-manager") {
+            return;
+        }
+        meshCertificates(
+            name,
+            {
+                namespace: this.namespace,
+                instance,
+                issuer: tls.issuer,
+                duration: tls.duration,
+                renewBefore: tls.renewBefore,
+                workloads: [
+                    {
+                        name: REGISTRY_NAME,
+                        // The client Service, and each replica by its headless name.
+                        dnsNames: [
+                            ...serviceDnsNames(REGISTRY_NAME, namespace),
+                            ...serviceDnsNames(REGISTRY_HEADLESS, namespace),
+                            `*.${REGISTRY_HEADLESS}.${namespace}.svc.cluster.local`,
+                        ],
+                    },
+                    ...config.agents.map((agent) => ({ name: agent.name, dnsNames: serviceDnsNames(agent.name, namespace) })),
+                    // The provisioned PostgreSQL: the name its clients dial (verify-full checks it).
+                    ...(config.database.type === "postgres" && config.database.postgres.mode === "provision"
+                        ? [{ name: POSTGRES_NAME, dnsNames: serviceDnsNames(POSTGRES_NAME, namespace) }]
+                        : []),
+                ],
+            },
+            { parent: this },
+        );
+    }
+
     /** PostgreSQL (external or provisioned) when `database.type=postgres`. */
     private createDatabase(
         name: string,
@@ -129,6 +168,7 @@ export class McpMesh extends pulumi.ComponentResource {
                 externalPassword,
                 clientLabels: [selectorLabels({ name: REGISTRY_NAME, instance }), backupPodLabels(instance)],
                 imagePullSecrets: config.imagePullSecrets,
+                ...(config.tls.enabled ? { serverTls: { secretName: tlsSecretName(POSTGRES_NAME) } } : {}),
                 protectData: config.protectData,
             },
             { parent: this },
@@ -136,19 +176,20 @@ export class McpMesh extends pulumi.ComponentResource {
     }
 
     private createRegistry(name: string, config: MeshConfig, instance: string, postgres: Postgres | undefined): Registry {
-        const pg = config.database.postgres;
         return new Registry(
             `${name}-registry`,
             {
                 registry: config.registry,
                 namespace: this.namespace,
                 instance,
-                database: postgres ? { type: "postgres", endpoint: { ...pg, host: postgresHost(config) } } : { type: "sqlite" },
+                database: postgres ? { type: "postgres", endpoint: postgresEndpoint(config) } : { type: "sqlite" },
+                ...(postgres && postgresCa(config) ? { postgresCa: postgresCa(config) } : {}),
                 databasePassword: postgres?.password,
                 initContainers: postgres ? [postgres.waitContainer] : [],
                 // A PostgreSQL edit (user, database) applies first: an unready server stops the update before the registry rolls.
                 dependsOn: postgres?.statefulSet ? [postgres.statefulSet] : [],
                 imagePullSecrets: config.imagePullSecrets,
+                ...(config.tls.enabled ? { meshTls: { secretName: tlsSecretName(REGISTRY_NAME) } } : {}),
             },
             { parent: this },
         );
@@ -163,7 +204,13 @@ export class McpMesh extends pulumi.ComponentResource {
                 database:
                     config.database.type === "sqlite"
                         ? { type: "sqlite" }
-                        : { type: "postgres", image: pg.image, host: pg.host ?? POSTGRES_NAME, database: pg.database },
+                        : {
+                              type: "postgres",
+                              image: pg.image,
+                              host: pg.host ?? POSTGRES_NAME,
+                              database: pg.database,
+                              ...(postgresCa(config) ? { ca: postgresCa(config) } : {}),
+                          },
                 namespace: this.namespace,
                 instance,
                 protectData: config.protectData,
@@ -173,6 +220,32 @@ export class McpMesh extends pulumi.ComponentResource {
             { parent: this },
         );
     }
+}
+
+/**
+ * The CA the registry and the backup verify PostgreSQL's certificate against: the external
+ * server's (database.postgres.sslRootCert), or for the provisioned server with tls.enabled the
+ * mesh CA (`ca.crt` of the registry's own certificate Secret). None: no verification possible.
+ */
+export function postgresCa(config: MeshConfig): PostgresCa | undefined {
+    const pg = config.database.postgres;
+    if (pg.sslRootCert) {
+        return { secretName: pg.sslRootCert.secretName, key: pg.sslRootCert.key };
+    }
+    return pg.mode === "provision" && config.tls.enabled ? { secretName: tlsSecretName(REGISTRY_NAME), key: "ca.crt" } : undefined;
+}
+
+/** The registry's PostgreSQL endpoint: host, port, database, user, sslmode and, with a CA, its mounted file. */
+function postgresEndpoint(config: MeshConfig): PostgresEndpoint {
+    const pg = config.database.postgres;
+    return {
+        host: postgresHost(config),
+        port: pg.port,
+        database: pg.database,
+        user: pg.user,
+        sslmode: pg.sslmode,
+        ...(postgresCa(config) ? { sslRootCert: POSTGRES_CA_FILE } : {}),
+    };
 }
 
 /** Host of the PostgreSQL server the registry uses (the provisioned Service, or the external host). */

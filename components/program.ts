@@ -28,6 +28,16 @@ export function program(opts?: pulumi.ComponentResourceOptions, securePaths?: re
             registry: `kubectl get statefulset,pods,svc -n ${ns} -l app.kubernetes.io/component=registry`,
             registryLogs: `kubectl logs -n ${ns} -l app.kubernetes.io/name=mcp-mesh-registry`,
             agents: `kubectl get mcpagents,pods,svc -n ${ns} -l app.kubernetes.io/component=agent`,
+            // tls.enabled: the certificates (cert-manager's, or the Secrets the pods mount) and when each expires.
+            ...(config.tls.enabled
+                ? {
+                      certificates:
+                          config.tls.source === "cert-manager"
+                              ? `kubectl get certificates,issuers -n ${ns}`
+                              : `kubectl get secrets -n ${ns} -o name | grep -- '-tls$'`,
+                      certificateExpiry: `kubectl get secret mcp-mesh-registry-tls -n ${ns} -o jsonpath='{.data.tls\\.crt}' | base64 -d | openssl x509 -noout -enddate`,
+                  }
+                : {}),
         })),
         agents: pulumi
             .all(

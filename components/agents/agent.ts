@@ -7,8 +7,8 @@ import { z } from "zod";
 import { AgentConfig, agentSchema, maxPods } from "../config/agents";
 import { SharedVolume } from "../config/storage";
 import {
-    AGENT_PROBES,
     agentChecksums,
+    AGENT_PROBES,
     codeLocation,
     CODE_DIR,
     configuredEnv,
@@ -27,6 +27,7 @@ import { agentSecretName, codeConfigMapName, workspaceClaimName } from "../k8s/n
 import { requireMutableConfig } from "../k8s/provider-settings";
 import { rolloutTimeouts } from "../k8s/rollout";
 import { secretChecksum } from "../k8s/secret-checksum";
+import { meshTlsEnv, meshTlsVolumes } from "../k8s/mesh-tls";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
 import { DeploymentStrategy, EnvVar, NetworkPolicyEgressRule, NetworkPolicyIngressRule, Volume, VolumeMount } from "../k8s/types";
 
@@ -65,6 +66,12 @@ export interface AgentArgs {
     imagePullSecrets?: string[];
     /** Protect and retain the workspace claim (`protectData`). Default: false. */
     protectData?: boolean;
+    /**
+     * Mesh-wide mutual TLS (`tls.enabled`; mode deployment only): the Secret holding the agent's
+     * certificate (`tls.crt`, `tls.key`, `ca.crt`). The agent then registers over mTLS, serves
+     * HTTPS requiring a mesh client certificate, and probes over mTLS (exec). Default: none.
+     */
+    meshTls?: { secretName: pulumi.Input<string> };
 }
 
 export class Agent extends pulumi.ComponentResource {
@@ -176,7 +183,8 @@ export class Agent extends pulumi.ComponentResource {
         const deployment = this.createDeployment(name, args, parts, serviceHost);
         this.createScaling(name, args, parts, deployment);
         this.createPolicies(name, args, parts);
-        return { deployment, url: pulumi.interpolate`http://${serviceHost}:${port}` };
+        const scheme = args.meshTls ? "https" : "http";
+        return { deployment, url: pulumi.interpolate`${scheme}://${serviceHost}:${port}` };
     }
 
     /** The code, a scratch /tmp, the agent's own workspace claim (`persistence`) and the shared claims it lists. */
@@ -212,6 +220,11 @@ export class Agent extends pulumi.ComponentResource {
             volumes.push({ name: volumeName, persistentVolumeClaim: { claimName } });
             mounts.push({ name: volumeName, mountPath });
         }
+        if (args.meshTls) {
+            const tls = meshTlsVolumes(args.meshTls.secretName, false);
+            volumes.push(...tls.volumes);
+            mounts.push(...tls.mounts);
+        }
         return { volumes, mounts };
     }
 
@@ -233,7 +246,9 @@ export class Agent extends pulumi.ComponentResource {
             ...(agent.monitoring.scrapeAnnotations ? kube.scrapeAnnotations(port) : {}),
         };
 
-        const containerEnv: EnvVar[] = [...wiredEnv(agent, { registryUrl: args.registryUrl, serviceHost }), ...env];
+        const tlsEnv = args.meshTls ? Object.entries(meshTlsEnv()).map(([key, value]): EnvVar => ({ name: key, value })) : [];
+        const containerEnv: EnvVar[] = [...wiredEnv(agent, { registryUrl: args.registryUrl, serviceHost }), ...tlsEnv, ...env];
+        const tlsPort = args.meshTls ? port : undefined;
         return new k8s.apps.v1.Deployment(
             `${name}-deployment`,
             {
@@ -280,9 +295,9 @@ export class Agent extends pulumi.ComponentResource {
                                     env: containerEnv,
                                     resources: agent.resources,
                                     securityContext: restrictedContainerSecurity(),
-                                    startupProbe: httpProbe(AGENT_PROBES.startup),
-                                    livenessProbe: httpProbe(AGENT_PROBES.liveness),
-                                    readinessProbe: httpProbe(AGENT_PROBES.readiness),
+                                    startupProbe: httpProbe("startup", tlsPort),
+                                    livenessProbe: httpProbe("liveness", tlsPort),
+                                    readinessProbe: httpProbe("readiness", tlsPort),
                                     volumeMounts: mounts,
                                 },
                             ],

@@ -8,7 +8,7 @@ import { SHARED_VOLUMES, SharedStorageConfig } from "../config/storage";
 import { AgentSecretValues } from "../config/agent-secrets";
 import { agentSettings } from "./spec";
 import { labels } from "../k8s/labels";
-import { AGENT_SETTINGS_CONFIGMAP } from "../k8s/names";
+import { AGENT_SETTINGS_CONFIGMAP, tlsSecretName } from "../k8s/names";
 import { SharedStorage } from "./shared-storage";
 
 export interface AgentsArgs {
@@ -32,6 +32,8 @@ export interface AgentsArgs {
     imagePullSecrets?: string[];
     /** Protect and retain every claim (`protectData`). Default: false. */
     protectData?: boolean;
+    /** Mesh-wide mutual TLS (`tls.enabled`): each agent mounts its Secret `<agent>-tls`. Default: false. */
+    meshTls?: boolean;
 }
 
 /**
@@ -77,6 +79,7 @@ export function createAgents(name: string, args: AgentsArgs, opts: pulumi.Compon
                     crd: args.crd,
                     protectData: args.protectData,
                     imagePullSecrets: args.imagePullSecrets,
+                    ...(args.meshTls ? { meshTls: { secretName: tlsSecretName(agent.name) } } : {}),
                 },
                 opts,
             ),

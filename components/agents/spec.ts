@@ -5,6 +5,7 @@ import { AgentConfig, SHARED_AGENT_SETTINGS } from "../config/agents";
 import { SharedVolume } from "../config/storage";
 import { checksum, sha256 } from "../k8s/checksum";
 import { codeConfigMapName, SHARED_CLAIMS } from "../k8s/names";
+import { agentExecProbe, ProbeKind } from "../k8s/mesh-tls";
 import { Affinity, EnvVar, Probe, ResourceRequirements, Toleration } from "../k8s/types";
 
 /** Where the code ConfigMap is mounted (upstream's layout); the runtime runs `python <file>` from /app. */
@@ -90,9 +91,12 @@ export const AGENT_PROBES = {
     readiness: { path: "/ready", periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
 };
 
-export function httpProbe(probe: (typeof AGENT_PROBES)["startup"]): Probe {
-    const { path, ...timing } = probe;
-    return { httpGet: { path, port: HTTP_PORT_NAME }, ...timing };
+/** An httpGet probe; with mesh TLS (`port` given) an exec probe presenting the mesh certificate instead. */
+export function httpProbe(kind: ProbeKind, meshTlsPort?: number): Probe {
+    const { path, ...timing } = AGENT_PROBES[kind];
+    return meshTlsPort !== undefined
+        ? agentExecProbe(kind, path, meshTlsPort, timing)
+        : { httpGet: { path, port: HTTP_PORT_NAME }, ...timing };
 }
 
 /**

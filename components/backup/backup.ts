@@ -11,8 +11,8 @@ import { claimOptions, requestedStorageAnnotations } from "../k8s/data-protectio
 import { checksum } from "../k8s/checksum";
 import { requireMutableConfig } from "../k8s/provider-settings";
 import { BACKUP_CLAIM, BACKUP_NAME, BACKUP_SCRIPTS, REGISTRY_NAME, REGISTRY_SECRET, SQLITE_CLAIM } from "../k8s/names";
-import { PG_SERVICE } from "../data/database-url";
-import { PG_SERVICE_KEY } from "../registry/registry";
+import { PG_SERVICE, POSTGRES_CA_DIR, POSTGRES_CA_FILE, PostgresCa } from "../data/database-url";
+import { PG_SERVICE_KEY, postgresCaVolume } from "../registry/registry";
 import { SQLITE_PATH } from "../registry/settings";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
 import { Affinity, EnvVar, Volume, VolumeMount } from "../k8s/types";
@@ -32,7 +32,16 @@ export function backupScripts(): Record<string, string> {
 }
 
 /** What the backup copies: registry pod 0's SQLite file, or a PostgreSQL database (with pg_dump from `image`). */
-export type BackupSource = { type: "sqlite" } | { type: "postgres"; image: string; host: string; database: string };
+export type BackupSource =
+    | { type: "sqlite" }
+    | {
+          type: "postgres";
+          image: string;
+          host: string;
+          database: string;
+          /** The CA the service file's sslrootcert names (verify-ca/verify-full), mounted like the registry's. Default: none. */
+          ca?: PostgresCa;
+      };
 
 export interface BackupArgs {
     /** Namespace to deploy into (the registry's), e.g. a Namespace's `metadata.name`. */
@@ -185,6 +194,8 @@ function jobInputs(
                   { name: "PGSERVICEFILE", value: `${PG_SERVICE_DIR}/${PG_SERVICE_KEY}` },
                   { name: "PGSERVICE", value: PG_SERVICE },
                   { name: "BACKUP_SOURCE", value: `postgres ${database.host}/${database.database}` },
+                  // libpq verifies the server against it (verify-ca/verify-full).
+                  ...(database.ca ? [{ name: "PGSSLROOTCERT", value: POSTGRES_CA_FILE }] : []),
               ]),
     ];
     const volumes: Volume[] = [
@@ -207,6 +218,10 @@ function jobInputs(
             secret: { secretName: REGISTRY_SECRET, items: [{ key: PG_SERVICE_KEY, path: PG_SERVICE_KEY }], defaultMode: 0o440 },
         });
         mounts.push({ name: "database", mountPath: PG_SERVICE_DIR, readOnly: true });
+        if (database.ca) {
+            volumes.push(postgresCaVolume(database.ca));
+            mounts.push({ name: "postgres-ca", mountPath: POSTGRES_CA_DIR, readOnly: true });
+        }
     }
     return { env, volumes, mounts };
 }

@@ -19,8 +19,21 @@ const postgresSchema = z
             .string()
             .regex(/^[a-z_][a-z0-9_]*$/, { error: "must be a lower-case SQL identifier" })
             .default("mcp_mesh"),
-        /** Default: `require` for external servers, `disable` for the in-cluster one (no TLS inside). */
+        /**
+         * Default: `require` for external servers; for the in-cluster one `verify-full` with
+         * tls.enabled (it then serves TLS with a mesh certificate), else `disable`.
+         */
         sslmode: z.enum(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]).optional(),
+        /** External servers: the Secret (and key) holding the CA that signed the server's certificate (verify-ca, verify-full). */
+        sslRootCert: z
+            .strictObject({
+                secretName: dnsSubdomain,
+                key: z
+                    .string()
+                    .regex(/^[-._a-zA-Z0-9]+$/, { error: "must be a Secret key (letters, digits, '-', '_', '.')" })
+                    .default("ca.crt"),
+            })
+            .optional(),
         image: pinnedImage.default(POSTGRES_IMAGE),
         resources: withDefaultResources({
             requests: { cpu: "250m", memory: "256Mi", "ephemeral-storage": "256Mi" },

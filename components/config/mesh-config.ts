@@ -6,9 +6,10 @@ import { dnsLabel, imagePullSecrets, labelValue } from "./k8s-schemas";
 import { backupSchema } from "./backup";
 import { formatIssues } from "./errors";
 import { AgentConfig, agentsSchema, maxPods } from "./agents";
-import { databaseSchema } from "./database";
+import { databaseSchema, PostgresConfig as MeshConfigPostgres } from "./database";
 import { networkSchema } from "./network";
-import { registrySchema } from "./registry";
+import { RegistryConfig, registrySchema } from "./registry";
+import { TlsConfig, tlsSchema } from "./tls";
 import { SHARED_VOLUMES, SharedStorageConfig, sharedStorageSchema, SINGLE_NODE_MODES } from "./storage";
 import { AGENT_SECRETS_KEY, agentSecretProblems, AgentSecretValues } from "./agent-secrets";
 import { noMetricsReason } from "../k8s/metrics";
@@ -45,12 +46,15 @@ export const meshSchema = z
         agents: agentsSchema.default([]),
         storage: sharedStorageSchema.prefault({}),
         backup: backupSchema.prefault({}),
+        /** Mutual TLS for every mesh connection, and where the certificates come from. */
+        tls: tlsSchema.prefault({}),
         /** Keep the database and backups through `pulumi destroy` and replacements (protect + retainOnDelete). */
         protectData: z.boolean().default(false),
     })
     .superRefine((config, ctx) => {
         const { registry, database } = config;
         checkSharedStorage(config.agents, config.storage, ctx);
+        checkTls(config, ctx);
         if (registry.replicas > 1 && database.type === "sqlite") {
             ctx.addIssue({
                 code: "custom",
@@ -78,6 +82,7 @@ export const meshSchema = z
                 });
             }
         }
+        checkPostgresTls(config.database.postgres, config.tls.enabled, ctx);
         if (database.type === "postgres" && database.postgres.mode === "external" && !database.postgres.host) {
             ctx.addIssue({
                 code: "custom",
@@ -149,7 +154,18 @@ export function parseMeshConfig(raw: Record<string, unknown>, secrets: SecretPre
     if (!result.success || problems.length > 0) {
         throw new ConfigError(problems);
     }
-    return result.data;
+    return withPostgresTlsDefault(result.data, plain);
+}
+
+/** With tls.enabled the provisioned server serves TLS: its clients verify it (verify-full) unless the stack says otherwise. */
+function withPostgresTlsDefault(config: MeshConfig, raw: Record<string, unknown>): MeshConfig {
+    const pg = config.database.postgres;
+    const database = raw.database && typeof raw.database === "object" ? Reflect.get(raw.database, "postgres") : undefined;
+    const explicit = database && typeof database === "object" ? Reflect.get(database, "sslmode") !== undefined : false;
+    if (!config.tls.enabled || pg.mode !== "provision" || explicit) {
+        return config;
+    }
+    return { ...config, database: { ...config.database, postgres: { ...pg, sslmode: "verify-full" } } };
 }
 
 /** The sections of a config that is invalid elsewhere, each parsed alone. */
@@ -196,6 +212,56 @@ function missingSecrets(config: Partial<MeshConfig>, present: readonly string[])
         problems.push(...agentSecretProblems(agents, present));
     }
     return problems;
+}
+
+/** A server certificate can be verified only against a CA: refuse verify-ca/verify-full without one. */
+function checkPostgresTls(pg: MeshConfigPostgres, tlsEnabled: boolean, ctx: IssueSink): void {
+    const provisionedTls = pg.mode === "provision" && tlsEnabled;
+    if ((pg.sslmode === "verify-full" || pg.sslmode === "verify-ca") && !pg.sslRootCert && !provisionedTls) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["database", "postgres", "sslmode"],
+            input: pg.sslmode,
+            message:
+                pg.mode === "external"
+                    ? "needs the CA that signed the server's certificate: set database.postgres.sslRootCert.secretName (a Secret holding it under ca.crt)"
+                    : "needs tls.enabled=true (the provisioned server then serves a mesh certificate its clients verify)",
+        });
+    }
+    if (pg.sslRootCert && pg.mode !== "external") {
+        ctx.addIssue({
+            code: "custom",
+            path: ["database", "postgres", "sslRootCert"],
+            input: pg.sslRootCert,
+            message:
+                "only used with database.postgres.mode=external (the provisioned server's CA is the mesh CA, tls.enabled=true); remove it",
+        });
+    }
+}
+
+/** Cross-section rules of `tls`: what mesh-wide mTLS cannot be combined with. */
+function checkTls(config: { tls: TlsConfig; registry: RegistryConfig; agents: readonly AgentConfig[] }, ctx: IssueSink): void {
+    if (!config.tls.enabled) {
+        return;
+    }
+    if (config.registry.tls.secretName) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["registry", "tls", "secretName"],
+            input: config.registry.tls.secretName,
+            message: "cannot be combined with tls.enabled=true (the mesh certificate serves the registry then); remove it",
+        });
+    }
+    config.agents.forEach((agent, index) => {
+        if (agent.mode === "customResource") {
+            ctx.addIssue({
+                code: "custom",
+                path: ["agents", index, "mode"],
+                input: agent.mode,
+                message: "must be deployment with tls.enabled=true (an MCPAgent has no field for the mesh certificate's volume)",
+            });
+        }
+    });
 }
 
 interface IssueSink {

@@ -7,6 +7,21 @@ export interface PostgresEndpoint {
     database: string;
     user: string;
     sslmode: string;
+    /**
+     * Path of the CA file (mounted) the client verifies the server's certificate against
+     * (verify-ca, verify-full): given as PGSSLROOTCERT, which lib/pq (registry) and libpq (backup) both read.
+     */
+    sslRootCert?: string;
+}
+
+/** Where the registry and the backup job mount the CA that signed the server's certificate. */
+export const POSTGRES_CA_DIR = "/etc/mcp-mesh/postgres-ca";
+export const POSTGRES_CA_FILE = `${POSTGRES_CA_DIR}/ca.crt`;
+
+/** The volume holding that CA: `key` of `secretName`, as ca.crt. */
+export interface PostgresCa {
+    secretName: string;
+    key: string;
 }
 
 /** The registry's DATABASE_URL: no password (lib/pq reads it from PGPASSWORD). */

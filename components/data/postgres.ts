@@ -33,11 +33,22 @@ export interface PostgresArgs {
     imagePullSecrets?: string[];
     /** Protect and retain the database, its password and its Secret (`protectData`). Default: false. */
     protectData?: boolean;
+    /**
+     * Mode `provision`: serve TLS with the certificate in this Secret (tls.crt, tls.key; tls.enabled).
+     * A renewed certificate is loaded by a reload (the liveness probe runs `pg_ctl reload`), no restart.
+     * Default: none (plain TCP).
+     */
+    serverTls?: { secretName: pulumi.Input<string> };
 }
 
 /** Probe timing: a first start runs initdb, so startup may take minutes. */
 const STARTUP = { periodSeconds: 5, failureThreshold: 60 };
 const READINESS = { periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 3 };
+
+/** Where the provisioned server reads its certificate and key (serverTls). */
+export const POSTGRES_TLS_DIR = "/etc/postgresql/tls";
+/** The certificate the server last loaded (the probes reload it when the mounted one changes). */
+const LOADED_CERT = "/tmp/postgres-tls-loaded.crt";
 
 /** Where the server container reads its password (POSTGRES_PASSWORD_FILE), from the Secret. */
 const PASSWORD_DIR = "/run/secrets/postgres";
@@ -99,7 +110,7 @@ export class Postgres extends pulumi.ComponentResource {
             },
             child,
         );
-        const statefulSet = this.createStatefulSet(name, pg, labels, secret.metadata.name, keep, args.imagePullSecrets);
+        const statefulSet = this.createStatefulSet(name, pg, labels, secret.metadata.name, keep, args.imagePullSecrets, args.serverTls);
         new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,
             {
@@ -129,11 +140,28 @@ export class Postgres extends pulumi.ComponentResource {
         secretName: pulumi.Input<string>,
         keep: pulumi.CustomResourceOptions,
         imagePullSecrets: string[] | undefined,
+        serverTls?: { secretName: pulumi.Input<string> },
     ): k8s.apps.v1.StatefulSet {
         const { workload: workloadLabels, selector } = labels;
         const meta = labels.meta(POSTGRES_NAME);
         // Startup and liveness: the server accepts connections (a wrong password must not restart it).
-        const pgIsReady = ["pg_isready", "-h", "127.0.0.1", "-p", String(pg.port), "-U", pg.user, "-d", pg.database];
+        const isReady = ["pg_isready", "-h", "127.0.0.1", "-p", String(pg.port), "-U", pg.user, "-d", pg.database];
+        const cert = `${POSTGRES_TLS_DIR}/tls.crt`;
+        // With TLS: the startup probe notes the certificate loaded; liveness reloads the server once the mounted one changes.
+        const pgIsReady = (kind: "startup" | "liveness"): string[] =>
+            !serverTls
+                ? isReady
+                : [
+                      "sh",
+                      "-c",
+                      [
+                          kind === "startup"
+                              ? `[ -f ${LOADED_CERT} ] || cp ${cert} ${LOADED_CERT}`
+                              : `cmp -s ${LOADED_CERT} ${cert} || { pg_ctl reload -D "$PGDATA" && cp ${cert} ${LOADED_CERT}; }`,
+                          isReady.join(" "),
+                      ].join("\n"),
+                  ];
+        const tlsArgs = serverTls ? ["-c", "ssl=on", "-c", `ssl_cert_file=${cert}`, "-c", `ssl_key_file=${POSTGRES_TLS_DIR}/tls.key`] : [];
         return new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
             {
@@ -155,7 +183,7 @@ export class Postgres extends pulumi.ComponentResource {
                                     name: "postgres",
                                     image: pg.image,
                                     ports: [{ name: "postgres", containerPort: pg.port, protocol: "TCP" }],
-                                    args: ["-c", `port=${pg.port}`],
+                                    args: ["-c", `port=${pg.port}`, ...tlsArgs],
                                     env: [
                                         { name: "POSTGRES_USER", value: pg.user },
                                         { name: "POSTGRES_DB", value: pg.database },
@@ -167,9 +195,9 @@ export class Postgres extends pulumi.ComponentResource {
                                     ],
                                     resources: pg.resources,
                                     securityContext: restrictedContainerSecurity(),
-                                    startupProbe: { exec: { command: pgIsReady }, ...STARTUP },
+                                    startupProbe: { exec: { command: pgIsReady("startup") }, ...STARTUP },
                                     livenessProbe: {
-                                        exec: { command: pgIsReady },
+                                        exec: { command: pgIsReady("liveness") },
                                         periodSeconds: 10,
                                         timeoutSeconds: 5,
                                         failureThreshold: 6,
@@ -180,6 +208,7 @@ export class Postgres extends pulumi.ComponentResource {
                                         { name: "run", mountPath: "/var/run/postgresql" },
                                         { name: "tmp", mountPath: "/tmp" },
                                         { name: "password", mountPath: PASSWORD_DIR, readOnly: true },
+                                        ...(serverTls ? [{ name: "tls", mountPath: POSTGRES_TLS_DIR, readOnly: true }] : []),
                                     ],
                                 },
                             ],
@@ -187,6 +216,8 @@ export class Postgres extends pulumi.ComponentResource {
                                 { name: "password", secret: { secretName: secretName, defaultMode: 0o440 } },
                                 { name: "run", emptyDir: { sizeLimit: "16Mi" } },
                                 { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+                                // 0440, owned by root and the fsGroup: PostgreSQL accepts a root-owned key readable by its group.
+                                ...(serverTls ? [{ name: "tls", secret: { secretName: serverTls.secretName, defaultMode: 0o440 } }] : []),
                             ],
                         },
                     },

@@ -34,6 +34,10 @@ export const REGISTRY_EGRESS_POLICY = "mcp-mesh-registry-egress";
 export const BACKUP_EGRESS_POLICY = "mcp-mesh-backup-egress";
 export const NETWORK_POLICY_NAMES = [DEFAULT_DENY_POLICY, DNS_POLICY, AGENT_EGRESS_POLICY, REGISTRY_EGRESS_POLICY, BACKUP_EGRESS_POLICY];
 
+/** tls.source=cert-manager without an issuer: the mesh's own CA chain (Issuers, CA Certificate and its Secret). */
+export const SELF_SIGNED_ISSUER = "mcp-mesh-selfsigned";
+export const MESH_CA = "mcp-mesh-ca";
+
 /** The seed's shared agent settings ConfigMap. */
 export const AGENT_SETTINGS_CONFIGMAP = "mcp-agent-config";
 /** Claims of the shared agent volumes (`storage.*`). */
@@ -47,9 +51,20 @@ export const SHARED_CLAIMS = {
 export const codeConfigMapName = (agent: string): string => `${agent}-code`;
 export const agentSecretName = (agent: string): string => `${agent}-secrets`;
 export const workspaceClaimName = (agent: string): string => `${agent}-workspace`;
+/** Per mesh workload (registry, agent, provisioned PostgreSQL) with tls.enabled: its certificate Secret. */
+export const tlsSecretName = (workload: string): string => `${workload}-tls`;
 
 /**
  * Names an agent may not take (an agent's Service, NetworkPolicy and PDB bear its name), and
  * `mcp-mesh`, whose workspace claim would be the shared `mcp-mesh-workspace`.
  */
-export const RESERVED_NAMES = [MESH, REGISTRY_NAME, REGISTRY_HEADLESS, POSTGRES_NAME, BACKUP_NAME, ...NETWORK_POLICY_NAMES];
+export const RESERVED_NAMES = [
+    MESH,
+    REGISTRY_NAME,
+    REGISTRY_HEADLESS,
+    POSTGRES_NAME,
+    BACKUP_NAME,
+    ...NETWORK_POLICY_NAMES,
+    SELF_SIGNED_ISSUER,
+    MESH_CA,
+];

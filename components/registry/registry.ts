@@ -8,12 +8,13 @@ import { RegistryConfig, registrySchema } from "../config/registry";
 import * as kube from "../k8s/builders";
 import { checksum } from "../k8s/checksum";
 import { requestedStorageAnnotations } from "../k8s/data-protection";
-import { pgServiceFile } from "../data/database-url";
+import { pgServiceFile, POSTGRES_CA_DIR, PostgresCa } from "../data/database-url";
 import { DATA_DIR, REGISTRY_HEALTH_PATH, REGISTRY_READY_PATH, registryArgs, RegistryDatabase, registrySettings, TLS_DIR } from "./settings";
 import { REGISTRY_CONFIGMAP, REGISTRY_HEADLESS, REGISTRY_NAME, REGISTRY_SECRET } from "../k8s/names";
 import { requireMutableConfig } from "../k8s/provider-settings";
 import { rolloutTimeouts } from "../k8s/rollout";
 import { secretChecksum } from "../k8s/secret-checksum";
+import { meshTlsVolumes, ProbeKind, registryExecProbe } from "../k8s/mesh-tls";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
 import { Container, EnvVar, Probe, Volume, VolumeMount } from "../k8s/types";
 
@@ -51,6 +52,18 @@ export interface RegistryArgs {
     dependsOn?: pulumi.Resource[];
     /** Containers that must complete before the registry starts (e.g. wait for PostgreSQL). Default: none. */
     initContainers?: Container[];
+    /**
+     * Mesh-wide mutual TLS (`tls.enabled`): the Secret holding the registry's certificate
+     * (`tls.crt`, `tls.key`, `ca.crt`). The registry then runs in strict mode, admits only
+     * clients with a certificate from that CA (filestore trust dir), and probes over mTLS (exec).
+     * Default: none (plain HTTP, or `registry.tls`).
+     */
+    meshTls?: { secretName: pulumi.Input<string> };
+    /**
+     * The CA that signed the PostgreSQL server's certificate (sslmode verify-ca/verify-full),
+     * mounted as POSTGRES_CA_DIR/ca.crt; the endpoint's sslRootCert names that file. Default: none.
+     */
+    postgresCa?: PostgresCa;
 }
 
 export class Registry extends pulumi.ComponentResource {
@@ -76,7 +89,7 @@ export class Registry extends pulumi.ComponentResource {
                 image: registry.image,
                 namespace: args.namespace,
             }),
-            scheme: registry.tls.secretName ? "HTTPS" : "HTTP",
+            scheme: registry.tls.secretName || args.meshTls ? "HTTPS" : "HTTP",
         };
         const settings = this.createSettings(parts);
         const service = this.createServices(parts);
@@ -91,7 +104,7 @@ export class Registry extends pulumi.ComponentResource {
     /** The settings ConfigMap, and on PostgreSQL the Secret with the password and the libpq service file. */
     private createSettings({ name, args, registry, database, labels }: Parts): Settings {
         const child = { parent: this };
-        const data = registrySettings(registry, database);
+        const data = registrySettings(registry, database, args.meshTls !== undefined);
         const configMap = new k8s.core.v1.ConfigMap(`${name}-settings`, { metadata: labels.meta(REGISTRY_CONFIGMAP), data }, child);
         const secretData: Record<string, pulumi.Output<string>> = {};
         if (args.databasePassword !== undefined && database.type === "postgres") {
@@ -150,11 +163,17 @@ export class Registry extends pulumi.ComponentResource {
             child,
         );
         // A zero initialDelaySeconds is the API server's default and it drops it: render it only when set.
-        const httpProbe = (path: string, { initialDelaySeconds, ...timing }: RegistryConfig["probes"]["liveness"]): Probe => ({
-            httpGet: { path, port: "http", scheme: parts.scheme },
-            ...(initialDelaySeconds > 0 ? { initialDelaySeconds } : {}),
-            ...timing,
-        });
+        // With mesh TLS a probe must present the mesh certificate: exec, not httpGet.
+        const httpProbe = (
+            kind: ProbeKind,
+            path: string,
+            { initialDelaySeconds, ...rest }: RegistryConfig["probes"]["liveness"],
+        ): Probe => {
+            const timing = { ...(initialDelaySeconds > 0 ? { initialDelaySeconds } : {}), ...rest };
+            return args.meshTls
+                ? registryExecProbe(kind, path, registry.port, timing)
+                : { httpGet: { path, port: "http", scheme: parts.scheme }, ...timing };
+        };
         // On PostgreSQL the registry writes nothing locally: only SQLite gets a per-replica volume.
         const sqlite = database.type === "sqlite";
         const volumes: Volume[] = [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }];
@@ -162,6 +181,15 @@ export class Registry extends pulumi.ComponentResource {
         if (registry.tls.secretName) {
             volumes.push({ name: "tls", secret: { secretName: registry.tls.secretName, defaultMode: 0o440 } });
             mounts.push({ name: "tls", mountPath: TLS_DIR, readOnly: true });
+        }
+        if (args.meshTls) {
+            const tls = meshTlsVolumes(args.meshTls.secretName, true);
+            volumes.push(...tls.volumes);
+            mounts.push(...tls.mounts);
+        }
+        if (args.postgresCa) {
+            volumes.push(postgresCaVolume(args.postgresCa));
+            mounts.push({ name: "postgres-ca", mountPath: POSTGRES_CA_DIR, readOnly: true });
         }
         const secretEnv: EnvVar[] = args.databasePassword !== undefined ? [secretKeyEnv("PGPASSWORD", DATABASE_PASSWORD_KEY)] : [];
         const podAnnotations: Record<string, pulumi.Input<string>> = {
@@ -216,10 +244,10 @@ export class Registry extends pulumi.ComponentResource {
                                     ...(secretEnv.length > 0 ? { env: secretEnv } : {}),
                                     resources: registry.resources,
                                     securityContext: restrictedContainerSecurity(),
-                                    startupProbe: httpProbe(REGISTRY_HEALTH_PATH, registry.probes.startup),
-                                    livenessProbe: httpProbe(REGISTRY_HEALTH_PATH, registry.probes.liveness),
+                                    startupProbe: httpProbe("startup", REGISTRY_HEALTH_PATH, registry.probes.startup),
+                                    livenessProbe: httpProbe("liveness", REGISTRY_HEALTH_PATH, registry.probes.liveness),
                                     // Not ready while the database cannot serve (/health would still say 200).
-                                    readinessProbe: httpProbe(REGISTRY_READY_PATH, registry.probes.readiness),
+                                    readinessProbe: httpProbe("readiness", REGISTRY_READY_PATH, registry.probes.readiness),
                                     volumeMounts: mounts,
                                 },
                             ],
@@ -315,6 +343,11 @@ interface Settings {
 /** The registry's settings with the stack config's defaults; `input` as the `registry` section. */
 export function registryConfig(input: z.input<typeof registrySchema>): RegistryConfig {
     return registrySchema.parse(input);
+}
+
+/** The PostgreSQL CA as `ca.crt` (also mounted by the backup job). */
+export function postgresCaVolume(ca: PostgresCa): Volume {
+    return { name: "postgres-ca", secret: { secretName: ca.secretName, items: [{ key: ca.key, path: "ca.crt" }], defaultMode: 0o444 } };
 }
 
 function secretKeyEnv(name: string, key: string): EnvVar {

@@ -2,6 +2,7 @@
 // only variables the registry reads (README.md, "What the pinned release does").
 import { RegistryConfig } from "../config/registry";
 import { PostgresEndpoint, postgresDsn } from "../data/database-url";
+import { meshTlsEnv, registryTrustEnv } from "../k8s/mesh-tls";
 
 export const DATA_DIR = "/data";
 export const SQLITE_PATH = `${DATA_DIR}/registry.db`;
@@ -18,7 +19,8 @@ export function registryArgs(port: number): string[] {
 /** The database the registry uses: SQLite in a volume per replica, or a PostgreSQL server. */
 export type RegistryDatabase = { type: "sqlite" } | { type: "postgres"; endpoint: PostgresEndpoint };
 
-export function registrySettings(registry: RegistryConfig, database: RegistryDatabase): Record<string, string> {
+/** `meshTls`: strict mutual TLS with the mesh certificate, and only mesh certificates may register (filestore trust). */
+export function registrySettings(registry: RegistryConfig, database: RegistryDatabase, meshTls = false): Record<string, string> {
     return {
         MCP_MESH_LOG_LEVEL: registry.logLevel,
         MCP_MESH_DEBUG_MODE: String(registry.debug),
@@ -35,6 +37,7 @@ export function registrySettings(registry: RegistryConfig, database: RegistryDat
             : {
                   // No password here (the registry logs this DSN): it reads PGPASSWORD from the Secret.
                   DATABASE_URL: postgresDsn(database.endpoint),
+                  ...(database.endpoint.sslRootCert ? { PGSSLROOTCERT: database.endpoint.sslRootCert } : {}),
                   DB_MAX_OPEN_CONNECTIONS: "25",
                   DB_MAX_IDLE_CONNECTIONS: "5",
                   DB_CONN_MAX_LIFETIME: "300",
@@ -42,5 +45,6 @@ export function registrySettings(registry: RegistryConfig, database: RegistryDat
         ...(registry.tls.secretName
             ? { MCP_MESH_TLS_MODE: "auto", MCP_MESH_TLS_CERT: `${TLS_DIR}/tls.crt`, MCP_MESH_TLS_KEY: `${TLS_DIR}/tls.key` }
             : {}),
+        ...(meshTls ? { ...meshTlsEnv(), ...registryTrustEnv() } : {}),
     };
 }

@@ -3,6 +3,7 @@
 // creates outside the clone. Missing tools skip the contract tests with a message, or fail
 // them under CI=true (like the database tools of the backup-script tests).
 import { spawnSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -20,20 +21,27 @@ export type ContractDiscovery = { found: true; tools: ContractTools } | { found:
 
 const REQUIREMENTS = path.resolve(__dirname, "../contract/requirements.txt");
 
-/** The mcp-mesh version tests/contract/requirements.txt pins. */
-export function pinnedRuntimeVersion(): string {
-    const match = /^mcp-mesh==(\S+)$/m.exec(fs.readFileSync(REQUIREMENTS, "utf8"));
+/** The version tests/contract/requirements.txt (a lock with hashes) pins for one package. */
+export function pinnedVersion(pkg: string): string {
+    const match = new RegExp(`^${pkg}==(\\S+)`, "m").exec(fs.readFileSync(REQUIREMENTS, "utf8"));
     if (!match) {
-        throw new Error(`${REQUIREMENTS} pins no mcp-mesh==<version>`);
+        throw new Error(`${REQUIREMENTS} pins no ${pkg}==<version>`);
     }
     return match[1];
 }
 
+/** The mcp-mesh version the lock pins. */
+export function pinnedRuntimeVersion(): string {
+    return pinnedVersion("mcp-mesh");
+}
+
+/** The venv .ci/contract-tools.sh installs the lock into: named after the lock's sha256. */
 export function contractVenv(): string {
     const home =
         process.env.MCP_MESH_CONTRACT_HOME ??
         path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "mcp-mesh-contract");
-    return path.join(home, "venv");
+    const lock = createHash("sha256").update(fs.readFileSync(REQUIREMENTS)).digest("hex").slice(0, 12);
+    return path.join(home, `venv-${lock}`);
 }
 
 let discovered: ContractDiscovery | undefined;
@@ -61,14 +69,22 @@ function discover(): ContractDiscovery {
     const probe = fs.existsSync(python)
         ? spawnSync(
               python,
-              ["-c", "import importlib.metadata as m, importlib.util as u; assert u.find_spec('mesh'); print(m.version('mcp-mesh'))"],
+              [
+                  "-c",
+                  "import importlib.metadata as m, importlib.util as u; assert u.find_spec('mesh'); print(m.version('mcp-mesh'), m.version('mcp-mesh-core'))",
+              ],
               { encoding: "utf8" },
           )
         : undefined;
-    const runtimeVersion = probe?.status === 0 ? probe.stdout.trim() : "";
-    if (runtimeVersion !== pinnedRuntimeVersion()) {
+    const [runtimeVersion = "", coreVersion = ""] = probe?.status === 0 ? probe.stdout.trim().split(" ") : [];
+    const wanted = `mcp-mesh==${pinnedRuntimeVersion()} and mcp-mesh-core==${pinnedVersion("mcp-mesh-core")}`;
+    if (
+        !fs.existsSync(path.join(contractVenv(), ".complete")) ||
+        runtimeVersion !== pinnedRuntimeVersion() ||
+        coreVersion !== pinnedVersion("mcp-mesh-core")
+    ) {
         missing.push(
-            `mcp-mesh==${pinnedRuntimeVersion()} in ${contractVenv()} (found ${runtimeVersion || "none"}: run .ci/contract-tools.sh)`,
+            `${wanted} in ${contractVenv()} (found ${runtimeVersion ? `${runtimeVersion}/${coreVersion}` : "none"}: run .ci/contract-tools.sh)`,
         );
     }
     return missing.length === 0 ? { found: true, tools: { registry, registryVersion, python, runtimeVersion } } : { found: false, missing };

@@ -25,6 +25,7 @@ export interface ImageContract {
 
 export interface ProbeView {
     httpGet?: { path: string; port: string | number; scheme?: string };
+    exec?: { command: string[] };
 }
 
 interface VolumeView {
@@ -117,7 +118,14 @@ export class LocalCluster {
     start(
         workload: K8sObject,
         image: ImageContract,
-        options: { podName?: string; ordinal?: number; containerName?: string; commandOverride?: string[] } = {},
+        options: {
+            podName?: string;
+            ordinal?: number;
+            containerName?: string;
+            commandOverride?: string[];
+            /** Advertise the pod's IP instead of its Service's DNS name (loopback has no cluster DNS to dial it by). */
+            advertiseIp?: boolean;
+        } = {},
     ): RunningPod {
         const template = podTemplate(workload);
         if (!template) {
@@ -139,6 +147,11 @@ export class LocalCluster {
         const mounts = this.mountVolumes(workload, template, container, podDir, podName);
         const mapPath = (value: string) => mapMountPath(value, mounts);
         const env = this.resolveEnv(container, { podName, ip, mapPath });
+        if (options.advertiseIp) {
+            for (const name of ADVERTISED_ENV.filter((variable) => variable in env)) {
+                env[name] = ip;
+            }
+        }
         // Kubernetes: command replaces the ENTRYPOINT, args the CMD (and command without args drops the CMD).
         // Paths inside the container map to their mounts; the image's own program (a path on
         // this machine standing in for the ENTRYPOINT) is not a container path and stays as is.
@@ -336,15 +349,24 @@ export interface HttpAnswer {
     body: string;
 }
 
+/** A client certificate (PEM text) to present over HTTPS. */
+export interface ClientCertificate {
+    cert: string;
+    key: string;
+}
+
 /** GET over HTTP or HTTPS (a self-signed certificate is accepted), with a per-request timeout. */
-export function httpGet(url: string, timeoutMs = 5_000): Promise<HttpAnswer> {
+export function httpGet(url: string, timeoutMs = 5_000, client?: ClientCertificate): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
-        const client = url.startsWith("https:") ? https : http;
-        const request = client.get(url, { timeout: timeoutMs, rejectUnauthorized: false }, (response) => {
-            let body = "";
-            response.on("data", (chunk: Buffer) => (body += chunk.toString()));
-            response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
-        });
+        const request = (url.startsWith("https:") ? https : http).get(
+            url,
+            { timeout: timeoutMs, rejectUnauthorized: false, ...(client ? { cert: client.cert, key: client.key } : {}) },
+            (response) => {
+                let body = "";
+                response.on("data", (chunk: Buffer) => (body += chunk.toString()));
+                response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+            },
+        );
         request.on("timeout", () => request.destroy(new Error(`timeout after ${timeoutMs} ms: ${url}`)));
         request.on("error", reject);
     });
@@ -367,8 +389,52 @@ export function probeUrl(pod: RunningPod, probe: unknown): string {
     return `${scheme}://${pod.ip}:${port}${httpGetSpec.path}`;
 }
 
-/** Probes as the kubelet does: success is a status in [200, 400). */
-export async function probeOk(pod: RunningPod, probe: unknown): Promise<boolean> {
+/**
+ * Runs an exec probe's command the way the kubelet would inside the container: its paths map
+ * to the pod's mounts, the container's own loopback (127.0.0.1) is the pod's IP, its pid 1 is
+ * the pod's process; `pathDirs` stand for the image's programs (e.g. python, wget).
+ */
+export function execProbe(pod: RunningPod, probe: unknown, pathDirs: string[] = []): Promise<{ code: number | null; output: string }> {
+    const command = (probe as ProbeView | undefined)?.exec?.command;
+    if (!command) {
+        throw new Error(`${pod.name}: probe is not an exec probe`);
+    }
+    const inPod = (arg: string) =>
+        mapMountPathsIn(arg, pod.mounts)
+            .split("127.0.0.1")
+            .join(pod.ip)
+            .split("/proc/1/")
+            .join(`/proc/${pod.process.pid ?? 0}/`);
+    const argv = command.map(inPod);
+    return new Promise((resolve) => {
+        const child = spawn(argv[0], argv.slice(1), {
+            cwd: pod.rootDir,
+            env: { PATH: [...pathDirs, process.env.PATH ?? "/usr/bin:/bin"].join(":"), HOME: pod.rootDir },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let output = "";
+        child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+        child.on("close", (code) => {
+            clearTimeout(timer);
+            resolve({ code, output });
+        });
+    });
+}
+
+/** Maps every container path inside `text` (e.g. a shell script) to its host directory. */
+export function mapMountPathsIn(text: string, mounts: Map<string, string>): string {
+    const mountPaths = [...mounts.keys()].sort((a, b) => b.length - a.length);
+    const pattern = new RegExp(`(${mountPaths.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})(?=$|[/\\s"'])`, "g");
+    return mountPaths.length === 0 ? text : text.replace(pattern, (match) => mounts.get(match) ?? match);
+}
+
+/** Probes as the kubelet does: an httpGet succeeds on a status in [200, 400), an exec on exit 0. */
+export async function probeOk(pod: RunningPod, probe: unknown, pathDirs: string[] = []): Promise<boolean> {
+    if ((probe as ProbeView | undefined)?.exec) {
+        return (await execProbe(pod, probe, pathDirs)).code === 0;
+    }
     try {
         const answer = await httpGet(probeUrl(pod, probe));
         return answer.status >= 200 && answer.status < 400;

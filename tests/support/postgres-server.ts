@@ -54,7 +54,8 @@ export class PostgresServer {
         this.logFile = path.join(rootDir, "server.log");
     }
 
-    static async start(tools: PostgresTools): Promise<PostgresServer> {
+    /** `ssl`: serve TLS (ssl=on) with this certificate and key (PEM text). */
+    static async start(tools: PostgresTools, ssl?: { cert: string; key: string }): Promise<PostgresServer> {
         const port = await freePort();
         // As root the server runs as the postgres user, which must be able to
         // reach its directory: /tmp is world-traversable, $TMPDIR may not be.
@@ -62,7 +63,7 @@ export class PostgresServer {
         const server = new PostgresServer(tools, fs.mkdtempSync(path.join(parent, "mesh-pg-")), port);
         try {
             server.initialise();
-            server.launch();
+            server.launch(ssl);
             server.createAppRoleAndDatabase();
         } catch (error) {
             server.stop();
@@ -162,8 +163,20 @@ export class PostgresServer {
         }
     }
 
-    private launch(): void {
-        const serverOptions = `-c listen_addresses=${HOST} -k ${this.socketDir} -p ${this.port} -c fsync=off`;
+    private launch(ssl?: { cert: string; key: string }): void {
+        let serverOptions = `-c listen_addresses=${HOST} -k ${this.socketDir} -p ${this.port} -c fsync=off`;
+        if (ssl) {
+            // The key must belong to the server user and be private to it.
+            const [cert, key] = [path.join(this.rootDir, "server.crt"), path.join(this.rootDir, "server.key")];
+            fs.writeFileSync(cert, ssl.cert);
+            fs.writeFileSync(key, ssl.key, { mode: 0o600 });
+            if (this.tools.runAs) {
+                const { uid, gid } = this.tools.runAs.user;
+                fs.chownSync(cert, uid, gid);
+                fs.chownSync(key, uid, gid);
+            }
+            serverOptions += ` -c ssl=on -c ssl_cert_file=${cert} -c ssl_key_file=${key}`;
+        }
         const result = this.runAsServerUser(this.tools.pgCtl, [
             "-D",
             this.dataDir,

@@ -33,6 +33,7 @@ export const README_EDITS: Record<string, ConfigEdit[]> = {
         set("database.type", "postgres"),
         set("database.postgres.host", "db.example.com"),
         set("database.postgres.sslmode", "verify-full"),
+        set("database.postgres.sslRootCert.secretName", "mcp-mesh-db-ca"), // verify-full needs the server's CA
         { key: "databasePassword", value: "not-a-password", secret: true },
         // SQLite settings do nothing on PostgreSQL (a config error): the edit removes them.
         { key: "registry.storage", path: true },

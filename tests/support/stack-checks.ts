@@ -2,7 +2,7 @@
 // renders. The user's stacks are held to these (and their golden files) only; the fixture
 // stacks to these and to the behaviour their specs pin.
 import { strict as assert } from "assert";
-import { DEFAULT_DENY_POLICY, DNS_POLICY } from "../../components/k8s/names";
+import { DEFAULT_DENY_POLICY, DNS_POLICY, tlsSecretName } from "../../components/k8s/names";
 import { K8sObject, Rendered, renderStack, toYamlStream } from "./render";
 import { allContainers, podTemplate } from "./pods";
 import { CUSTOM_KINDS, openApiValidator } from "./openapi";
@@ -183,7 +183,19 @@ export function describeStackChecks(stack: string, source: StackSource): void {
         });
 
         it("resolves every ConfigMap, Secret, claim and service-account reference", () => {
-            const has = (kind: string, name: string) => objects.some((o) => o.kind === kind && o.metadata.name === name);
+            // Secrets the stack config names as the user's own (created outside the program).
+            const config = meshConfigOf(stack, source);
+            const userSecrets = new Set(
+                [
+                    config.registry.tls.secretName,
+                    config.database.postgres.sslRootCert?.secretName,
+                    ...(config.tls.enabled && config.tls.source === "secrets"
+                        ? objects.filter((o) => podTemplate(o) !== undefined).map((o) => tlsSecretName(o.metadata.name))
+                        : []),
+                ].filter((name): name is string => name !== undefined),
+            );
+            const has = (kind: string, name: string) =>
+                objects.some((o) => o.kind === kind && o.metadata.name === name) || (kind === "Secret" && userSecrets.has(name));
             const hasKey = (kind: string, name: string, key: string) =>
                 objects.some((o) => o.kind === kind && o.metadata.name === name && keysOf(o).includes(key));
             // Claims a StatefulSet creates from its templates: <template>-<statefulset>-<ordinal>.
