@@ -12,9 +12,13 @@ export interface StackOutputs {
     agents: pulumi.Output<Record<string, string>>;
 }
 
-/** `opts` reach every resource (the offline render records options through them). */
-export function program(opts?: pulumi.ComponentResourceOptions): StackOutputs {
-    const { config, secrets } = readStackConfig();
+/**
+ * `opts` reach every resource (the offline render records options through them); `securePaths`,
+ * the encrypted values' paths of a stack file the caller read (the offline render), name a
+ * misplaced secret exactly.
+ */
+export function program(opts?: pulumi.ComponentResourceOptions, securePaths?: readonly string[]): StackOutputs {
+    const { config, secrets } = readStackConfig(securePaths);
     const mesh = new McpMesh("mcp-mesh", { config, secrets }, opts);
     return {
         namespace: mesh.namespace,

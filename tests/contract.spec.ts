@@ -145,7 +145,7 @@ describe("contract: registry and sample agents on SQLite, with the dev stack's s
         for (const agent of SAMPLE_AGENTS) {
             agentPorts.set(agent.name, await freePort());
         }
-        const dev = projectConfigOf("dev");
+        const dev = projectConfigOf("dev", "fixture");
         const devAgent = (dev.agents as Record<string, unknown>[])[0];
         const config = {
             ...dev,
@@ -285,7 +285,7 @@ describe("contract: three registries on one fresh PostgreSQL, with the prod stac
         server = await PostgresServer.start(pgTools);
         server.createDatabase(DATABASE);
         const registryPort = await freePort();
-        const prod = projectConfigOf("prod");
+        const prod = projectConfigOf("prod", "fixture");
         const config = {
             ...prod,
             namespace: NAMESPACE,

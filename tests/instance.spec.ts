@@ -4,7 +4,7 @@ import { strict as assert } from "assert";
 import { ConfigError, parseMeshConfig } from "../components/config/mesh-config";
 import { podTemplate } from "./support/pods";
 import { K8sObject } from "./support/render";
-import { renderConfig, renderRepoStack } from "./support/stacks";
+import { FIXTURE_STACKS, renderConfig, renderFixture } from "./support/stacks";
 
 const INSTANCE = "app.kubernetes.io/instance";
 const agents = [{ name: "hello-world", code: "agents/hello_world.py" }];
@@ -37,9 +37,9 @@ describe("instance (app.kubernetes.io/instance)", () => {
         assert.deepEqual(renamed.objects, before.objects);
     });
 
-    it("the repository's stacks pin it to their current names", async () => {
-        for (const stack of ["dev", "prod"]) {
-            const { objects } = await renderRepoStack(stack, { stack: `${stack}-renamed` });
+    it("the example stacks (as their fixtures show) pin it to their current names", async () => {
+        for (const stack of FIXTURE_STACKS) {
+            const { objects } = await renderFixture(stack, { stack: `${stack}-renamed` });
             assert.deepEqual([...instances(objects)], [stack]);
         }
     });

@@ -8,7 +8,7 @@ import { configFrom, projectConfigOf, renderConfig } from "./support/stacks";
 type StackConfigMap = Record<string, Record<string, unknown>>;
 
 function prodConfig(): StackConfigMap {
-    return projectConfigOf("prod") as StackConfigMap;
+    return projectConfigOf("prod", "fixture") as StackConfigMap;
 }
 
 async function renderProd(edit: (config: StackConfigMap) => void = () => undefined): Promise<Rendered> {

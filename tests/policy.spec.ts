@@ -4,7 +4,7 @@ import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from 
 import { policies } from "../policy/policies";
 import * as rules from "../policy/rules";
 import { K8sObject } from "./support/render";
-import { find, renderRepoStack, STACKS } from "./support/stacks";
+import { find, FIXTURE_STACKS, renderFixture } from "./support/stacks";
 
 function policyResource(object: K8sObject): PolicyResource {
     const [group, version] = object.apiVersion.includes("/") ? object.apiVersion.split("/") : ["core", object.apiVersion];
@@ -60,7 +60,7 @@ async function runPack(objects: K8sObject[]): Promise<string[]> {
 describe("policy pack", () => {
     let registry: K8sObject;
     before(async () => {
-        registry = find((await renderRepoStack("prod")).objects, "StatefulSet", "mcp-mesh-registry");
+        registry = find((await renderFixture("prod")).objects, "StatefulSet", "mcp-mesh-registry");
     });
 
     function withContainer(change: (c: Record<string, unknown>) => void): K8sObject {
@@ -70,9 +70,9 @@ describe("policy pack", () => {
         return copy;
     }
 
-    for (const stack of STACKS) {
-        it(`passes the rendered ${stack} stack with zero violations`, async () => {
-            assert.deepEqual(await runPack((await renderRepoStack(stack)).objects), []);
+    for (const stack of FIXTURE_STACKS) {
+        it(`passes the rendered fixture stack ${stack} with zero violations`, async () => {
+            assert.deepEqual(await runPack((await renderFixture(stack)).objects), []);
         });
     }
 
@@ -125,7 +125,7 @@ describe("policy pack", () => {
     });
 
     it("catches a multi-replica workload without a PDB, and a pod without a NetworkPolicy", async () => {
-        const { objects } = await renderRepoStack("prod");
+        const { objects } = await renderFixture("prod");
         const withoutPdb = objects.filter((o) => !(o.kind === "PodDisruptionBudget" && o.metadata.name === "mcp-mesh-registry"));
         assert.deepEqual(rules.disruptionBudgetViolations(withoutPdb), [
             "StatefulSet/mcp-mesh-registry runs several replicas without a PodDisruptionBudget",

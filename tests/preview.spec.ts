@@ -8,7 +8,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { K8sObject, renderStack, Rendered, RenderOptions, UNKNOWN } from "./support/render";
 import { readStackFile } from "./support/stack-file";
-import { PROJECT_DIR, stackConfig, STACKS } from "./support/stacks";
+import { FIXTURE_STACKS, PROJECT_DIR, stackConfig } from "./support/stacks";
 
 const GOOD = path.join(__dirname, "fixtures", "good-config");
 
@@ -80,7 +80,7 @@ interface Case {
 }
 
 const CASES: Case[] = [
-    ...STACKS.map((stack) => ({ name: `stack ${stack}`, stack, config: () => stackConfig(stack) })),
+    ...FIXTURE_STACKS.map((stack) => ({ name: `fixture stack ${stack}`, stack, config: () => stackConfig(stack, "fixture") })),
     ...fs
         .readdirSync(GOOD)
         .filter((file) => file.endsWith(".yaml"))
@@ -150,7 +150,7 @@ describe("preview: the program evaluated as `pulumi preview` does (no IDs, no co
     }
 
     it("shows what a generated secret decides as unknown, not as a made-up value (prod: the database password)", async () => {
-        const { objects } = await renderStack({ stack: "prod", config: stackConfig("prod"), preview: true });
+        const { objects } = await renderStack({ stack: "prod", config: stackConfig("prod", "fixture"), preview: true });
         const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name === "mcp-mesh-postgres");
         assert.ok(secret, "prod renders the Secret mcp-mesh-postgres");
         assert.equal(secret.stringData, UNKNOWN);

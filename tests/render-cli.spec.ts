@@ -24,8 +24,11 @@ function tempStackFile(text: string): string {
 describe("npm run render", function () {
     this.timeout(120000);
 
+    const FIXTURE_DEV = path.join("tests", "fixtures", "stacks", "Pulumi.dev.yaml");
+    const FIXTURE_PROD = path.join("tests", "fixtures", "stacks", "Pulumi.prod.yaml");
+
     it("prints dev as a multi-document YAML stream", () => {
-        const result = render("--stack", "dev");
+        const result = render("--config", FIXTURE_DEV);
         assert.equal(result.status, 0, result.stderr);
         const docs = parseAllDocuments(result.stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string } });
         assert.ok(docs.length >= 10);
@@ -56,11 +59,11 @@ describe("npm run render", function () {
 
     it("writes one file per object with --out", () => {
         const out = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-mesh-out-"));
-        const result = render("--stack", "prod", "--out", out);
+        const result = render("--config", FIXTURE_PROD, "--out", out);
         assert.equal(result.status, 0, result.stderr);
         assert.equal(result.stdout, "");
         const files = fs.readdirSync(out).sort();
-        const streamed = parseAllDocuments(render("--stack", "prod").stdout).length;
+        const streamed = parseAllDocuments(render("--config", FIXTURE_PROD).stdout).length;
         assert.equal(files.length, streamed);
         for (const file of files) {
             assert.equal(parseAllDocuments(fs.readFileSync(path.join(out, file), "utf8")).length, 1, file);
@@ -84,6 +87,44 @@ describe("npm run render", function () {
         assert.equal(result.status, 0, result.stderr);
         assert.doesNotMatch(result.stdout, /SENTINEL/);
         assert.match(result.stdout, /database-password: <redacted>/);
+    });
+
+    it("says which stack name a --config file renders as, and takes --stack to choose it", () => {
+        const named = render("--config", FIXTURE_DEV);
+        assert.equal(named.status, 0, named.stderr);
+        assert.match(named.stderr, /as stack "dev" \(from the file name; --stack <name> to choose\)/);
+        // Without an `instance` setting, the stack name is every object's app.kubernetes.io/instance.
+        const chosen = render("--config", tempStackFile("config:\n  mcp-mesh:namespace: mcp-mesh-staging\n"), "--stack", "staging");
+        assert.equal(chosen.status, 0, chosen.stderr);
+        assert.match(chosen.stderr, /as stack "staging"\n/);
+        assert.match(chosen.stdout, /app\.kubernetes\.io\/instance: staging/);
+    });
+
+    it("refuses a stack file that is not YAML with exit 2, naming the file, no stack trace", () => {
+        const file = tempStackFile("config:\n  mcp-mesh:registry:\n    replicas: [1\n  bad: : :\n");
+        const result = render("--config", file);
+        assert.equal(result.status, 2, result.stderr);
+        assert.equal(result.stdout, "");
+        assert.match(result.stderr, /Pulumi\.scratch\.yaml: not valid YAML: /);
+        assert.doesNotMatch(result.stderr, /^\s+at /m);
+    });
+
+    it("names the key of a misplaced --secret, never its value", () => {
+        const file = tempStackFile(
+            [
+                "config:",
+                "  mcp-mesh:agents:",
+                "    - name: a",
+                "      code: agents/hello_world.py",
+                "      env:",
+                "        X:",
+                "          secure: v1:SENTINEL-9f2c",
+            ].join("\n"),
+        );
+        const result = render("--config", file);
+        assert.equal(result.status, 2, result.stderr);
+        assert.match(result.stderr, /^agents\[0\]\.env\.X: holds a value set with --secret/m);
+        assert.doesNotMatch(result.stderr, /SENTINEL/);
     });
 
     it("explains its usage", () => {

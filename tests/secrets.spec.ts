@@ -53,7 +53,7 @@ describe("secrets", () => {
         }
     });
 
-    it("refuses a value set with --secret under a plain key, naming the key and never the value", async () => {
+    it("refuses a value set with --secret under a plain key, naming its full key path and never the value", async () => {
         const config = configFrom(
             { agents: [{ name: "hello-world", code: "agents/hello_world.py", env: { OPENAI_API_KEY: { secure: "v1:AAAA" } } }] },
             CANARY,
@@ -61,7 +61,10 @@ describe("secrets", () => {
         await assert.rejects(renderStack({ stack: "test", config }), (error: unknown) => {
             assert.ok(error instanceof ConfigError, String(error));
             assert.equal(error.problems.length, 1, error.problems.join("\n"));
-            assert.match(error.problems[0], /^agents: holds a value set with --secret.*agentSecrets\.<agent>\.<NAME>.*databasePassword/);
+            assert.match(
+                error.problems[0],
+                /^agents\[0\]\.env\.OPENAI_API_KEY: holds a value set with --secret.*agentSecrets\.<agent>\.<NAME>.*databasePassword/,
+            );
             assert.ok(!error.message.includes(CANARY), "the refusal printed the secret value");
             return true;
         });

@@ -1,14 +1,16 @@
-// `npm run render -- --stack <name> | --config <file> [--out <dir>]`: the manifests a stack
-// would apply, with no cluster and no Pulumi CLI. Invalid config exits 2, problems on stderr.
+// `npm run render -- --stack <name> | --config <file> [--stack <name>] [--out <dir>]`: the
+// manifests a stack would apply, with no cluster and no Pulumi CLI. Invalid config (or a stack
+// file that is not YAML) exits 2, problems on stderr.
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { ConfigError } from "../components/config/mesh-config";
 import { K8sObject, renderStack, toYamlStream } from "../tests/support/render";
-import { readStackFile } from "../tests/support/stack-file";
+import { readStackFile, StackConfig } from "../tests/support/stack-file";
+import { YAMLError } from "yaml";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
-const USAGE = "usage: npm run render -- (--stack <name> | --config <stack file>) [--out <dir>]";
+const USAGE = "usage: npm run render -- (--stack <name> | --config <stack file> [--stack <name>]) [--out <dir>]";
 
 function fail(message: string, status: number): never {
     process.stderr.write(`${message}\n`);
@@ -30,16 +32,31 @@ async function main(): Promise<void> {
     } catch (error) {
         fail(`${(error as Error).message}\n${USAGE}`, 64);
     }
-    if (Boolean(values.stack) === Boolean(values.config)) {
+    if (!values.stack && !values.config) {
         fail(USAGE, 64);
     }
     const file = values.config ? path.resolve(values.config) : path.join(PROJECT_DIR, `Pulumi.${values.stack}.yaml`);
     if (!fs.existsSync(file)) {
         fail(`no such stack file: ${file}`, 66);
     }
+    // The stack name decides names and labels (app.kubernetes.io/instance): say which one a file renders as.
     const stack = values.stack ?? path.basename(file).replace(/^Pulumi\.|\.ya?ml$/g, "");
+    if (values.config) {
+        process.stderr.write(
+            `rendering ${path.relative(process.cwd(), file)} as stack "${stack}"${values.stack ? "" : " (from the file name; --stack <name> to choose)"}\n`,
+        );
+    }
+    let config: StackConfig;
     try {
-        const { objects } = await renderStack({ stack, config: readStackFile(file, PROJECT_DIR) });
+        config = readStackFile(file, PROJECT_DIR);
+    } catch (error) {
+        if (error instanceof YAMLError) {
+            fail(`${path.relative(process.cwd(), file)}: not valid YAML: ${error.message.split("\n")[0]}`, 2);
+        }
+        throw error;
+    }
+    try {
+        const { objects } = await renderStack({ stack, config });
         if (values.out) {
             fs.mkdirSync(values.out, { recursive: true });
             objects.forEach((object, index) =>

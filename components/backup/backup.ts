@@ -110,6 +110,7 @@ export class Backup extends pulumi.ComponentResource {
                 metadata: { ...labels.meta(BACKUP_NAME), labels: labels.workload },
                 spec: {
                     schedule: backup.schedule,
+                    ...(backup.timeZone ? { timeZone: backup.timeZone } : {}),
                     concurrencyPolicy: "Forbid",
                     startingDeadlineSeconds: backup.startingDeadlineSeconds,
                     successfulJobsHistoryLimit: backup.successfulJobsHistoryLimit,

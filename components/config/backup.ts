@@ -25,6 +25,16 @@ const CRON_OPTIONS: { mode: CronMode; sloppyRanges: boolean } = { mode: "5-part"
 /** What croner records for a day of week that matches every week (no `#n` or `L` suffix). */
 const EVERY_WEEK = new CronPattern("* * * * *", undefined, CRON_OPTIONS).dayOfWeek[0];
 
+/** A time zone the tz database knows (the API server checks spec.timeZone with Go's time.LoadLocation). */
+function isTimeZone(zone: string): boolean {
+    try {
+        new Intl.DateTimeFormat("en", { timeZone: zone });
+        return /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(zone);
+    } catch {
+        return false;
+    }
+}
+
 /** Why Kubernetes would reject `schedule` as a new CronJob's schedule, or undefined. */
 export function scheduleProblem(schedule: string): string | undefined {
     // validateScheduleFormat rejects "TZ" anywhere in a new CronJob's schedule (spec.timeZone instead).
@@ -64,7 +74,10 @@ export function scheduleProblem(schedule: string): string | undefined {
 export const backupSchema = z.strictObject({
     /** Run the backup CronJob. */
     enabled: z.boolean().default(true),
-    /** Cron schedule (UTC unless the cluster sets a time zone). */
+    /**
+     * Cron schedule, read in `timeZone` (without one, the kube-controller-manager's local time
+     * zone, which is UTC on nearly every cluster).
+     */
     schedule: z
         .string()
         .superRefine((schedule, ctx) => {
@@ -74,6 +87,13 @@ export const backupSchema = z.strictObject({
             }
         })
         .default("0 2 * * *"),
+    /** IANA time zone of the schedule (CronJob spec.timeZone), e.g. Europe/Berlin; default: none (the controller's, UTC). */
+    timeZone: z
+        .string()
+        .refine((zone) => zone !== "Local" && isTimeZone(zone), {
+            error: "must be an IANA time zone name such as Europe/Berlin or UTC (the CronJob's spec.timeZone)",
+        })
+        .optional(),
     /** Verified backups to keep; the newest is never deleted. */
     retention: z.number().int().min(1).max(365).default(7),
     /** Seconds a backup may run before Kubernetes stops it. */

@@ -102,15 +102,21 @@ export class ConfigError extends pulumi.RunError {
  * One line per config key whose secrecy does not match where its value goes: a value set with
  * `--secret` under a plain key would reach a ConfigMap or a plain env var (and state) in clear
  * text, and a secret key set without `--secret` sits in the stack file in clear text.
- * `secretKeys` are the project's keys the runtime marks secret (without the `project:` prefix).
- * Values are never printed.
+ * `secretKeys` are the project's keys the runtime marks secret (without the `project:` prefix);
+ * `securePaths`, where known (from the stack file), the full paths of the encrypted values, so a
+ * line names `agents[0].env.X` rather than `agents`. Values are never printed.
  */
-export function misplacedSecrets(setKeys: readonly string[], secretKeys: readonly string[]): string[] {
+export function misplacedSecrets(setKeys: readonly string[], secretKeys: readonly string[], securePaths: readonly string[] = []): string[] {
     const supported = "secret values go only under agentSecrets.<agent>.<NAME> (declared in agents[i].secretEnv) or databasePassword";
     const secretOnly = (key: string) => SECRET_KEYS.some((secret) => secret === key);
+    const under = (key: string) => {
+        const paths = securePaths.filter((p) => p === key || p.startsWith(`${key}.`) || p.startsWith(`${key}[`));
+        return paths.length > 0 ? paths : [key];
+    };
     return [
         ...secretKeys
             .filter((key) => !secretOnly(key))
+            .flatMap(under)
             .map((key) => `${key}: holds a value set with --secret, which this key would put in plain text; ${supported}`),
         ...setKeys
             .filter((key) => secretOnly(key) && !secretKeys.includes(key))
@@ -129,42 +135,66 @@ export interface SecretPresence {
     secretKeys: readonly string[];
 }
 
-/** Validates raw (already JSON-decoded) stack config; throws ConfigError listing every problem. */
+/** Validates raw (already JSON-decoded) stack config; throws ConfigError listing every problem at once. */
 export function parseMeshConfig(raw: Record<string, unknown>, secrets: SecretPresence = { secretKeys: [] }): MeshConfig {
     const plain = Object.fromEntries(Object.entries(raw).filter(([key]) => !SECRET_KEYS.some((secret) => secret === key)));
     const result = meshSchema.safeParse(plain, { reportInput: true });
-    if (!result.success) {
-        throw new ConfigError(formatIssues(result.error.issues, plain, meshSchema));
-    }
-    const problems = [...unusedSettings(result.data, plain), ...missingSecrets(result.data, secrets.secretKeys)];
-    if (problems.length > 0) {
+    // The rules below need whole sections: on a schema error, they judge the sections that are valid.
+    const sections = result.success ? result.data : validSections(plain);
+    const problems = [
+        ...(result.success ? [] : formatIssues(result.error.issues, plain, meshSchema)),
+        ...unusedSettings(sections, plain, secrets.secretKeys),
+        ...missingSecrets(sections, secrets.secretKeys),
+    ];
+    if (!result.success || problems.length > 0) {
         throw new ConfigError(problems);
     }
     return result.data;
 }
 
-/** Settings that parse but would do nothing in this configuration. */
-function unusedSettings(config: MeshConfig, raw: Record<string, unknown>): string[] {
-    const registry = raw.registry;
-    const storage = registry && typeof registry === "object" ? Reflect.get(registry, "storage") : undefined;
-    if (config.database.type === "postgres" && storage !== undefined) {
-        return [
-            `registry.storage: got ${JSON.stringify(storage)}; unused with database.type=postgres (the registry then writes ` +
-                "nothing locally and gets no volume); remove it",
-        ];
-    }
-    return [];
+/** The sections of a config that is invalid elsewhere, each parsed alone. */
+function validSections(plain: Record<string, unknown>): Partial<MeshConfig> {
+    const database = meshSchema.shape.database.safeParse(plain.database);
+    const agents = meshSchema.shape.agents.safeParse(plain.agents);
+    return { ...(database.success ? { database: database.data } : {}), ...(agents.success ? { agents: agents.data } : {}) };
 }
 
-function missingSecrets(config: MeshConfig, present: readonly string[]): string[] {
+/** Settings that parse but would do nothing in this configuration. */
+function unusedSettings(config: Partial<MeshConfig>, raw: Record<string, unknown>, secretKeys: readonly string[]): string[] {
     const problems: string[] = [];
-    if (config.database.type === "postgres" && config.database.postgres.mode === "external" && !present.includes("databasePassword")) {
+    const registry = raw.registry;
+    const storage = registry && typeof registry === "object" ? Reflect.get(registry, "storage") : undefined;
+    if (config.database?.type === "postgres" && storage !== undefined) {
+        problems.push(
+            `registry.storage: got ${JSON.stringify(storage)}; unused with database.type=postgres (the registry then writes ` +
+                "nothing locally and gets no volume); remove it",
+        );
+    }
+    const external = config.database?.type === "postgres" && config.database.postgres.mode === "external";
+    if (config.database && !external && secretKeys.includes("databasePassword")) {
+        problems.push(
+            `databasePassword: set, but unused with database.type=${config.database.type}` +
+                (config.database.type === "postgres"
+                    ? " and database.postgres.mode=provision (the program generates that server's password)"
+                    : "") +
+                "; it is only for an external server; remove it: pulumi config rm databasePassword",
+        );
+    }
+    return problems;
+}
+
+function missingSecrets(config: Partial<MeshConfig>, present: readonly string[]): string[] {
+    const problems: string[] = [];
+    const { database, agents } = config;
+    if (database?.type === "postgres" && database.postgres.mode === "external" && !present.includes("databasePassword")) {
         problems.push(
             "databasePassword: not set; required when database.type=postgres and database.postgres.mode=external " +
                 "(set it encrypted: pulumi config set --secret databasePassword <password>)",
         );
     }
-    problems.push(...agentSecretProblems(config.agents, present));
+    if (agents) {
+        problems.push(...agentSecretProblems(agents, present));
+    }
     return problems;
 }
 

@@ -7,7 +7,7 @@ import { parseMeshConfig } from "../../components/config/mesh-config";
 import { crdValidator, openApiSchema, prunedFields } from "../support/crd-schema";
 import { podTemplate } from "../support/pods";
 import { K8sObject, Rendered } from "../support/render";
-import { find, ofKind, PROJECT_DIR, projectConfigOf, renderRepoStack, STACKS } from "../support/stacks";
+import { find, FIXTURE_STACKS, ofKind, PROJECT_DIR, projectConfigOf, renderFixture } from "../support/stacks";
 
 function deploymentReplicas(objects: K8sObject[], name: string): number | undefined {
     return (find(objects, "Deployment", name).spec as { replicas?: number }).replicas;
@@ -18,14 +18,14 @@ function annotationJson(object: K8sObject, key: string): unknown {
 }
 
 describe("stack agents", () => {
-    const rendered: Partial<Record<(typeof STACKS)[number], Rendered>> = {};
+    const rendered: Partial<Record<(typeof FIXTURE_STACKS)[number], Rendered>> = {};
 
     before(async () => {
-        for (const stack of STACKS) {
-            rendered[stack] = await renderRepoStack(stack);
+        for (const stack of FIXTURE_STACKS) {
+            rendered[stack] = await renderFixture(stack);
         }
     });
-    const objectsOf = (stack: (typeof STACKS)[number]) => rendered[stack]?.objects ?? [];
+    const objectsOf = (stack: (typeof FIXTURE_STACKS)[number]) => rendered[stack]?.objects ?? [];
 
     it("dev runs the seed's basic example: hello-world, 2 replicas, greeting 1.0.0", () => {
         const objects = objectsOf("dev");
@@ -76,7 +76,7 @@ describe("stack agents", () => {
         );
     });
 
-    for (const stack of STACKS) {
+    for (const stack of FIXTURE_STACKS) {
         it(`${stack}: every MCPAgent is valid against the rendered CRD, and nothing in it would be pruned`, () => {
             const objects = objectsOf(stack);
             const crd = find(objects, "CustomResourceDefinition", "mcpagents.mesh.mcp.io");
@@ -128,4 +128,4 @@ describe("stack agents", () => {
     });
 });
 
-const configOf = projectConfigOf;
+const configOf = (stack: string) => projectConfigOf(stack, "fixture");

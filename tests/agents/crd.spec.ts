@@ -3,7 +3,7 @@ import { ValidateFunction } from "ajv";
 import { parseAllDocuments } from "yaml";
 import { K8sObject } from "../support/render";
 import { crdValidator, openApiSchema, structuralProblems } from "../support/crd-schema";
-import { find, renderRepoStack } from "../support/stacks";
+import { find, renderFixture } from "../support/stacks";
 
 // The seed README's two examples. The seed's own CRD marked `script` required, which
 // rejected its Advanced Example; here one of script/scriptConfigMap is required.
@@ -58,7 +58,7 @@ describe("MCPAgent CRD", () => {
     const basic = examples[0];
 
     before(async () => {
-        crd = find((await renderRepoStack("dev")).objects, "CustomResourceDefinition", "mcpagents.mesh.mcp.io");
+        crd = find((await renderFixture("dev")).objects, "CustomResourceDefinition", "mcpagents.mesh.mcp.io");
         validate = crdValidator(crd);
     });
 

@@ -2,13 +2,14 @@
 import { strict as assert } from "assert";
 import { Rendered } from "../support/render";
 import { podTemplate } from "../support/pods";
-import { find, ofKind, renderConfig, renderRepoStack } from "../support/stacks";
+import { find, ofKind, renderConfig, renderFixture } from "../support/stacks";
 import { backupScripts } from "../../components/backup/backup";
 
 const POSTGRES = { database: { type: "postgres", postgres: { mode: "provision" } } };
 
 interface CronJobSpec {
     schedule: string;
+    timeZone?: string;
     concurrencyPolicy: string;
     successfulJobsHistoryLimit: number;
     failedJobsHistoryLimit: number;
@@ -35,6 +36,12 @@ describe("Backup component", () => {
         assert.equal(env.get("DB_TYPE"), "sqlite");
         assert.equal(env.get("SQLITE_PATH"), "/data/registry.db");
         assert.equal(env.get("BACKUP_DIR"), "/backup");
+    });
+
+    it("reads the schedule in backup.timeZone when set (spec.timeZone), and in the controller's zone otherwise", async () => {
+        const { spec } = cronJob(await renderConfig({ backup: { schedule: "0 2 * * *", timeZone: "Europe/Berlin" } }));
+        assert.equal(spec.timeZone, "Europe/Berlin");
+        assert.equal(cronJob(await renderConfig({})).spec.timeZone, undefined);
     });
 
     it("defaults to a daily 02:00 schedule", async () => {
@@ -149,7 +156,7 @@ describe("data protection", () => {
     const KEPT_IN_PROD = [...KEPT, "kubernetes:core/v1:Namespace::mcp-mesh-namespace"];
 
     it("prod protects the database, its password and the backups from destroy and replacement", async () => {
-        const { resources } = await renderRepoStack("prod");
+        const { resources } = await renderFixture("prod");
         for (const id of KEPT_IN_PROD) {
             const resource = resources.find((r) => `${r.type}::${r.name}` === id);
             assert.ok(resource, id);

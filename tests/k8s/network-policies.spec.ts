@@ -5,7 +5,7 @@ import { strict as assert } from "assert";
 import { NetworkModel, Endpoint } from "../support/network-model";
 import { podTemplate } from "../support/pods";
 import { K8sObject } from "../support/render";
-import { find, ofKind, renderConfig, renderRepoStack } from "../support/stacks";
+import { find, ofKind, renderConfig, renderFixture } from "../support/stacks";
 
 const DNS: Endpoint = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
 const INTERNET: Endpoint = {};
@@ -35,7 +35,7 @@ describe("network policies (prod): default deny, minimal allows", () => {
     let controllerPod: Endpoint;
 
     before(async () => {
-        objects = (await renderRepoStack("prod")).objects;
+        objects = (await renderFixture("prod")).objects;
         net = new NetworkModel(objects);
         registry = podOf(objects, "StatefulSet", "mcp-mesh-registry");
         postgres = podOf(objects, "StatefulSet", "mcp-mesh-postgres");
@@ -102,7 +102,7 @@ describe("network policies (prod): default deny, minimal allows", () => {
 
 describe("network policies: other stack shapes", () => {
     it("dev (SQLite): the backup job reaches nothing but DNS; the registry reaches nothing but DNS", async () => {
-        const { objects } = await renderRepoStack("dev");
+        const { objects } = await renderFixture("dev");
         const net = new NetworkModel(objects);
         const registry = podOf(objects, "StatefulSet", "mcp-mesh-registry");
         const backup = podOf(objects, "CronJob", "mcp-mesh-registry-backup");

@@ -2,7 +2,7 @@
 import { strict as assert } from "assert";
 import { probeBudgetSeconds, rolloutTimeouts } from "../../components/k8s/rollout";
 import { Rendered } from "../support/render";
-import { renderRepoStack } from "../support/stacks";
+import { renderFixture } from "../support/stacks";
 
 function timeoutsOf(rendered: Rendered, type: string, name: string) {
     const resource = rendered.resources.find((r) => r.type === type && r.name === name);
@@ -29,7 +29,7 @@ describe("rollout timeouts (customTimeouts)", () => {
     });
 
     it("are set on every workload of dev and prod, and only there", async () => {
-        const dev = await renderRepoStack("dev");
+        const dev = await renderFixture("dev");
         assert.deepEqual(timeoutsOf(dev, "kubernetes:apps/v1:StatefulSet", "mcp-mesh-registry-statefulset"), {
             create: "384s",
             update: "384s",
@@ -38,7 +38,7 @@ describe("rollout timeouts (customTimeouts)", () => {
             create: "778s",
             update: "778s",
         });
-        const prod = await renderRepoStack("prod");
+        const prod = await renderFixture("prod");
         assert.deepEqual(timeoutsOf(prod, "kubernetes:apps/v1:StatefulSet", "mcp-mesh-registry-statefulset"), {
             create: "1152s",
             update: "1152s",

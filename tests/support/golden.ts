@@ -2,10 +2,11 @@
 import * as path from "path";
 import { stringify } from "yaml";
 import { RegisteredResource } from "./mocks";
-import { renderRepoStack } from "./stacks";
+import { renderStackOf } from "./stacks";
 import { toYamlStream } from "./render";
 
-export const GOLDEN_DIR = path.resolve(__dirname, "../golden");
+/** The user stacks' reviewed renders (MCP_MESH_GOLDEN_DIR: another directory, beside MCP_MESH_STACK_DIR). */
+export const GOLDEN_DIR = path.resolve(process.env.MCP_MESH_GOLDEN_DIR ?? path.join(__dirname, "../golden"));
 
 export function goldenFile(stack: string): string {
     return path.join(GOLDEN_DIR, `${stack}.yaml`);
@@ -17,7 +18,7 @@ export function urnGoldenFile(stack: string): string {
 }
 
 export async function renderGolden(stack: string): Promise<string> {
-    return toYamlStream((await renderRepoStack(stack)).objects);
+    return toYamlStream((await renderStackOf(stack, "user")).objects);
 }
 
 /**
@@ -40,7 +41,7 @@ function engineOptions(resource: RegisteredResource): Record<string, unknown> {
  * shows here as a removed and an added URN, which on a deployed stack is a delete and a create.
  */
 export async function renderUrnGolden(stack: string): Promise<string> {
-    const { resources } = await renderRepoStack(stack);
+    const { resources } = await renderStackOf(stack, "user");
     const entries = resources
         .map((resource) => ({ urn: resource.urn, ...engineOptions(resource) }))
         .sort((a, b) => a.urn.localeCompare(b.urn));

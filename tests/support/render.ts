@@ -151,7 +151,8 @@ export async function renderStack(options: RenderOptions): Promise<Rendered> {
     // The language host hands the program its secret keys in this variable; so does the render.
     process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(options.config.secretKeys);
     await pulumi.runtime.setMocks(mocks, options.config.project, options.stack, preview);
-    const outputs = (options.program ?? program)({ transformations: [mocks.recordOptions] });
+    const opts = { transformations: [mocks.recordOptions] };
+    const outputs = options.program ? options.program(opts) : program(opts, options.config.securePaths);
     let resolved: Record<string, unknown>;
     if (preview) {
         resolved = await previewOutputs(outputs);

@@ -3,6 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { securePaths } from "../../components/config/secure-paths";
 
 export const REDACTED = "<redacted>";
 
@@ -12,6 +13,8 @@ export interface StackConfig {
     config: Record<string, string>;
     /** Keys whose value is encrypted (`secure:`) in the stack file. */
     secretKeys: string[];
+    /** Full paths of the encrypted values (`agents[0].env.X`, project keys without their prefix). */
+    securePaths?: string[];
 }
 
 function isSecure(value: unknown): value is { secure: string } {
@@ -55,7 +58,7 @@ export function parseStackConfig(text: string, project: string, placeholder = RE
             secretKeys.push(key);
         }
     }
-    return { project, config, secretKeys };
+    return { project, config, secretKeys, securePaths: securePaths(doc.config ?? {}, project) };
 }
 
 /**

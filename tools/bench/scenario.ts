@@ -1,4 +1,4 @@
-// The program's stacks: dev, prod, or agents-<N> (dev's defaults with N agents).
+// The fixture stacks: dev, prod, or agents-<N> (dev's defaults with N agents).
 import { program } from "../../components/program";
 import { StackConfig } from "../../tests/support/stack-file";
 import { configFrom, stackConfig } from "../../tests/support/stacks";
@@ -6,7 +6,7 @@ import { evaluate } from "./counting-mocks";
 
 export function scenarioConfig(scenario: string): StackConfig {
     const agents = /^agents-(\d+)$/.exec(scenario);
-    if (!agents) return stackConfig(scenario);
+    if (!agents) return stackConfig(scenario, "fixture");
     const list = Array.from({ length: Number(agents[1]) }, (_, i) => ({
         name: `agent-${String(i).padStart(4, "0")}`,
         code: "agents/hello_world.py",

@@ -70,7 +70,9 @@ export function benchRealPreviews(repoRoot: string, runs: number): string[] {
     const lines = [`real pulumi preview (CLI ${toolchain.pulumi}, no cluster, median of ${runs} after one warm-up):`];
     for (const stack of ["dev", "prod", "agents-100"]) {
         const projectDir = path.join(dir, stack, "project");
-        const stackFile = stack.startsWith("agents-") ? path.join(dir, `${stack}.yaml`) : path.join(repoRoot, `Pulumi.${stack}.yaml`);
+        const stackFile = stack.startsWith("agents-")
+            ? path.join(dir, `${stack}.yaml`)
+            : path.join(repoRoot, "tests", "fixtures", "stacks", `Pulumi.${stack}.yaml`);
         if (stack.startsWith("agents-")) fs.writeFileSync(stackFile, agentsStackFile(Number(stack.split("-")[1])));
         copyProject(repoRoot, projectDir, stackFile, stack);
         const program = new PulumiCli(toolchain, projectDir, stack, path.join(dir, stack, "state"));

@@ -10,6 +10,7 @@ import * as path from "path";
 import { Cluster, startCluster } from "./cluster";
 import { installPlugins } from "./plugins";
 import { checkPolicyPackRefuses } from "./policy-check";
+import { checkReadmeEdits } from "./readme-edits";
 import { run } from "./processes";
 import { PulumiCli } from "./pulumi-cli";
 import { Report } from "./report";
@@ -68,6 +69,7 @@ async function main(): Promise<number> {
         process.stdout.write(`[e2e] pulumi ${toolchain.pulumi}; plugins: ${plugins.join(", ") || "the CLI's own"}\n`);
         const context: RunContext = { toolchain, access, runDir, repoRoot, report };
         await checkPolicyPackRefuses(context);
+        if (sabotage === undefined) await checkReadmeEdits(context);
         for (const plan of plans) {
             if (wanted.length === 0 || wanted.includes(plan.stack)) {
                 await runStack({ ...plan, sabotage }, context).catch((error: unknown) => {

@@ -1,4 +1,4 @@
-// The stacks the e2e runs, and the edits it tries on each.
+// The stacks the e2e runs (the fixture stacks the tests own, not the user's), and the edits it tries on each.
 import * as path from "path";
 import { StackPlan } from "./stack-scenario";
 
@@ -6,7 +6,7 @@ export function stackPlans(repoRoot: string): StackPlan[] {
     return [
         {
             stack: "dev",
-            stackFile: path.join(repoRoot, "Pulumi.dev.yaml"),
+            stackFile: path.join(repoRoot, "tests", "fixtures", "stacks", "Pulumi.dev.yaml"),
             replicaEdit: { key: "agents[0].replicas", value: "3", field: "spec.replicas" },
             storageEdits: [
                 { key: "registry.storage.size", value: "2Gi" },
@@ -20,7 +20,7 @@ export function stackPlans(repoRoot: string): StackPlan[] {
         },
         {
             stack: "prod",
-            stackFile: path.join(repoRoot, "Pulumi.prod.yaml"),
+            stackFile: path.join(repoRoot, "tests", "fixtures", "stacks", "Pulumi.prod.yaml"),
             replicaEdit: { key: "registry.replicas", value: "4", field: "spec.replicas" },
             // On PostgreSQL the registry has no claims (registry.storage is a config error there).
             storageEdits: [
