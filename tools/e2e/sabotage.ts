@@ -33,6 +33,13 @@ export const SABOTAGES: Record<string, Sabotage> = {
         to: 'policyTypes: ["Ingress"], ingress: [] },',
         expect: "live objects differ from what the program asked for: spec.ingress",
     },
+    // Drop the retention of claims: an edit that removes one (backup off, an agent removed) then deletes its data.
+    "no-retain": {
+        file: "components/k8s/data-protection.ts",
+        from: "return { parent, retainOnDelete: true, ...",
+        to: "return { parent, retainOnDelete: false, ...",
+        expect: "edit table: data objects changed identity (deleted and recreated)",
+    },
 };
 
 export function applySabotage(name: string, projectDir: string): Sabotage {

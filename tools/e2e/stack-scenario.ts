@@ -7,6 +7,7 @@ import { parse, parseAllDocuments } from "yaml";
 import * as fs from "fs";
 import { isKubeObject, Kubectl, KubeObject, podCreationRefusal } from "./kube";
 import { liveDifferences } from "./live-diff";
+import { runEditTable } from "./edit-table";
 import { applySabotage } from "./sabotage";
 import { cliWords, copyProject, describeUrn, Preview, PreviewStep, PulumiCli, SECRET_SIGNATURE, StateResource } from "./pulumi-cli";
 import { check, Report, StepFailure } from "./report";
@@ -29,6 +30,8 @@ export interface StackPlan {
     storageEdits: ConfigEdit[];
     /** The agent given a secret variable (its index in `agents` and its name). */
     secretAgent: { index: number; name: string };
+    /** Run the day-2 edit table (tools/e2e/edit-table.ts); its agent takes this index in `agents`. */
+    editTable?: { nextAgentIndex: number };
     /** A deliberate defect applied to the scratch copy (tools/e2e/sabotage.ts). */
     sabotage?: string;
 }
@@ -349,6 +352,10 @@ export async function runStack(plan: StackPlan, { toolchain, access, runDir, rep
             cli.restoreStackFile(before);
         }
     });
+
+    if (plan.editTable) {
+        await runEditTable({ suite, cli, kubectl, namespace, report, nextAgentIndex: plan.editTable.nextAgentIndex });
+    }
 
     await report.step(suite, "pulumi preview --policy-pack policy passes", () => {
         cli.must(["preview", "--policy-pack", path.join(projectDir, "policy")]);
