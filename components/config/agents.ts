@@ -15,6 +15,7 @@ import {
     port,
     quantity,
     toleration,
+    scrapeSettings,
     withDefaultResources,
 } from "./k8s-schemas";
 import { noMetricsReason } from "../k8s/metrics";
@@ -219,18 +220,7 @@ const agentFields = z.strictObject({
         .optional(),
     /** Shared volumes from `storage` to mount (at /shared/<key>). */
     sharedStorage: z.array(z.enum(SHARED_VOLUMES)).default([]),
-    monitoring: z
-        .strictObject({
-            /** prometheus.io/* pod annotations; only for an image that serves /metrics (see metrics.ts). */
-            scrapeAnnotations: z.boolean().default(false),
-            /** A Prometheus Operator ServiceMonitor (needs its CRD in the cluster); same condition. */
-            serviceMonitor: z.boolean().default(false),
-            interval: z
-                .string()
-                .regex(/^\d+[smh]$/, { error: "must be a duration such as 30s or 1m" })
-                .default("30s"),
-        })
-        .prefault({}),
+    monitoring: z.strictObject(scrapeSettings).prefault({}),
 });
 
 type AgentFields = z.output<typeof agentFields>;

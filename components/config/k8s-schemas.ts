@@ -191,3 +191,17 @@ export const cidr = z.string().superRefine((value, ctx) => {
 
 export type Toleration = z.output<typeof toleration>;
 export type Affinity = z.output<typeof affinity>;
+
+/**
+ * The scrape settings of a workload's `monitoring`: prometheus.io/* pod annotations and a
+ * Prometheus Operator ServiceMonitor (needs its CRD in the cluster); both only for an image that
+ * serves /metrics (see k8s/metrics.ts).
+ */
+export const scrapeSettings = {
+    scrapeAnnotations: z.boolean().default(false),
+    serviceMonitor: z.boolean().default(false),
+    interval: z
+        .string()
+        .regex(/^\d+[smh]$/, { error: "must be a duration such as 30s or 1m" })
+        .default("30s"),
+};

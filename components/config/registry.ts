@@ -10,6 +10,7 @@ import {
     port,
     quantity,
     toleration,
+    scrapeSettings,
     withDefaultResources,
 } from "./k8s-schemas";
 
@@ -68,14 +69,7 @@ export const registrySchema = z.strictObject({
         .strictObject({
             /** Namespace whose pods may scrape /metrics (admitted only while scraping is on). */
             namespace: dnsLabel.default("monitoring"),
-            /** prometheus.io/* pod annotations; only for an image that serves /metrics (see metrics.ts). */
-            scrapeAnnotations: z.boolean().default(false),
-            /** A Prometheus Operator ServiceMonitor (needs its CRD in the cluster); same condition. */
-            serviceMonitor: z.boolean().default(false),
-            interval: z
-                .string()
-                .regex(/^\d+[smh]$/, { error: "must be a duration such as 30s or 1m" })
-                .default("30s"),
+            ...scrapeSettings,
         })
         .prefault({}),
 });

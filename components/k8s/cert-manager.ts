@@ -65,24 +65,25 @@ export function meshCertificates(
         labels: labels({ name: objectName, component: "tls", instance: args.instance }),
     });
     const created: k8s.apiextensions.CustomResource[] = [];
-    const issuer = (resourceName: string, objectName: string, spec: IssuerSpec, options: pulumi.CustomResourceOptions) => {
+    const create = <Spec>(
+        kind: "Issuer" | "Certificate",
+        resourceName: string,
+        objectName: string,
+        spec: Spec,
+        options: pulumi.CustomResourceOptions,
+    ) => {
         const object = new k8s.apiextensions.CustomResource(
             resourceName,
-            { apiVersion: CERT_MANAGER_API_VERSION, kind: "Issuer", metadata: meta(objectName), spec },
+            { apiVersion: CERT_MANAGER_API_VERSION, kind, metadata: meta(objectName), spec },
             options,
         );
         created.push(object);
         return object;
     };
-    const certificate = (resourceName: string, objectName: string, spec: CertificateSpec, options: pulumi.CustomResourceOptions) => {
-        const object = new k8s.apiextensions.CustomResource(
-            resourceName,
-            { apiVersion: CERT_MANAGER_API_VERSION, kind: "Certificate", metadata: meta(objectName), spec },
-            options,
-        );
-        created.push(object);
-        return object;
-    };
+    const issuer = (resourceName: string, objectName: string, spec: IssuerSpec, options: pulumi.CustomResourceOptions) =>
+        create("Issuer", resourceName, objectName, spec, options);
+    const certificate = (resourceName: string, objectName: string, spec: CertificateSpec, options: pulumi.CustomResourceOptions) =>
+        create("Certificate", resourceName, objectName, spec, options);
 
     let issuerRef: IssuerRef;
     let dependsOn: pulumi.Resource[] = [];
