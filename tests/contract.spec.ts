@@ -15,7 +15,7 @@ import { ContractTools, requireContractTools } from "./support/contract-tools";
 import { createScriptBinDir, discoverPostgresTools, discoverScriptTools, discoverSqliteTools, requireTools } from "./support/db-tools";
 import { filesUnder, httpGet, ImageContract, LocalCluster, probeOk, probeUrl, RunningPod, waitFor } from "./support/pod-runner";
 import { podTemplate } from "./support/pods";
-import { PostgresServer } from "./support/postgres-server";
+import { externalDatabaseConfig, PostgresServer } from "./support/postgres-server";
 import { K8sObject, Rendered, renderStack } from "./support/render";
 import { configFrom, find, projectConfigOf } from "./support/stacks";
 import { freePort } from "../tools/e2e/processes";
@@ -291,18 +291,7 @@ describe("contract: three registries on one fresh PostgreSQL, with the prod stac
             namespace: NAMESPACE,
             registry: { ...(prod.registry as Record<string, unknown>), port: registryPort },
             // The prod stack provisions its server; here the test's server stands in (same DSN shape, sslmode as provisioned).
-            database: {
-                type: "postgres",
-                postgres: {
-                    mode: "external",
-                    host: server.host,
-                    port: server.port,
-                    database: DATABASE,
-                    user: server.appUser,
-                    sslmode: "disable",
-                },
-            },
-            databasePassword: { secure: "v1:ciphertext" },
+            ...externalDatabaseConfig(server, DATABASE, { sslmode: "disable" }),
             agents: [{ name: "hello-world", code: "agents/hello_world.py", service: { port: await freePort() } }],
         };
         rendered = await renderStack({ stack: "prod", config: configFrom(config, server.appPassword), redact: false });

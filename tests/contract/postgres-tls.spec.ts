@@ -9,7 +9,7 @@ import { ContractTools, requireContractTools } from "../support/contract-tools";
 import { createScriptBinDir, discoverPostgresTools, discoverScriptTools, requireTools } from "../support/db-tools";
 import { Ca, makeCa, makeLeaf } from "../support/mesh-pki";
 import { httpGet, LocalCluster, RunningPod, waitFor } from "../support/pod-runner";
-import { PostgresServer } from "../support/postgres-server";
+import { externalDatabaseConfig, PostgresServer } from "../support/postgres-server";
 import { K8sObject, Rendered, renderStack } from "../support/render";
 import { configFrom, find } from "../support/stacks";
 import { freePort } from "../../tools/e2e/processes";
@@ -60,19 +60,7 @@ describe("contract: PostgreSQL over TLS, verified (sslmode=verify-full, database
                 {
                     namespace: NAMESPACE,
                     registry: { port: registryPort },
-                    database: {
-                        type: "postgres",
-                        postgres: {
-                            mode: "external",
-                            host: server.host,
-                            port: server.port,
-                            database: DATABASE,
-                            user: server.appUser,
-                            sslmode: "verify-full",
-                            sslRootCert: { secretName: "pg-ca" },
-                        },
-                    },
-                    databasePassword: { secure: "v1:ciphertext" },
+                    ...externalDatabaseConfig(server, DATABASE, { sslmode: "verify-full", sslRootCert: { secretName: "pg-ca" } }),
                 },
                 server.appPassword,
             ),

@@ -35,6 +35,24 @@ function describeFailure(what: string, result: SpawnSyncReturns<string>): string
     );
 }
 
+/**
+ * Stack config that points the registry at `server` as an external PostgreSQL (the password is
+ * the encrypted `databasePassword`, whose placeholder the render replaces with the server's).
+ */
+export function externalDatabaseConfig(
+    server: PostgresServer,
+    database: string,
+    tls: { sslmode: string; sslRootCert?: { secretName: string } },
+): { database: Record<string, unknown>; databasePassword: { secure: string } } {
+    return {
+        database: {
+            type: "postgres",
+            postgres: { mode: "external", host: server.host, port: server.port, database, user: server.appUser, ...tls },
+        },
+        databasePassword: { secure: "v1:ciphertext" },
+    };
+}
+
 export class PostgresServer {
     readonly host = HOST;
     readonly appUser = "mesh";
