@@ -14,6 +14,8 @@ import { POSTGRES_CA_FILE, PostgresCa, PostgresEndpoint } from "./data/database-
 import { Registry } from "./registry/registry";
 import { MESH, POSTGRES_NAME, REGISTRY_HEADLESS, REGISTRY_NAME, tlsSecretName } from "./k8s/names";
 import { meshCertificates, serviceDnsNames } from "./k8s/cert-manager";
+import { CertificateFingerprints, programCertificates } from "./k8s/mesh-ca-secrets";
+import { hours } from "./config/tls";
 
 export interface McpMeshArgs {
     /** The validated stack config (see components/config/). */
@@ -43,9 +45,9 @@ export class McpMesh extends pulumi.ComponentResource {
         // Cluster-wide, holding every MCPAgent of every namespace: never deleted by this stack,
         // not on destroy and not when installCrds is switched off.
         this.crd = config.installCrds ? mcpAgentCrd(`${name}-mcpagents-crd`, instance, dataOptions(this, config.protectData)) : undefined;
-        this.createCertificates(name, config, instance);
+        const fingerprints = this.createCertificates(name, config, instance);
         const postgres = this.createDatabase(name, config, instance, args.secrets.databasePassword);
-        this.registry = this.createRegistry(name, config, instance, postgres);
+        this.registry = this.createRegistry(name, config, instance, postgres, fingerprints);
         this.agents = createAgents(
             name,
             {
@@ -60,6 +62,7 @@ export class McpMesh extends pulumi.ComponentResource {
                 protectData: config.protectData,
                 imagePullSecrets: config.imagePullSecrets,
                 meshTls: config.tls.enabled,
+                certificateFingerprints: fingerprints,
             },
             { parent: this },
         );
@@ -114,39 +117,51 @@ export class McpMesh extends pulumi.ComponentResource {
         ).metadata.name;
     }
 
-    /** tls.source=cert-manager: a Certificate per mesh workload, writing the Secret `<workload>-tls` its pods mount. */
-    private createCertificates(name: string, config: MeshConfig, instance: string): void {
+    /**
+     * tls.enabled: a certificate per mesh workload in its Secret `<workload>-tls`, which its pods
+     * mount: cert-manager Certificates, or (source pulumi) the program's own CA, whose
+     * certificate fingerprints roll the pods on renewal. Source secrets: the user's Secrets.
+     */
+    private createCertificates(name: string, config: MeshConfig, instance: string): CertificateFingerprints | undefined {
         const { tls, namespace } = config;
-        if (!tls.enabled || tls.source !== "cert-manager") {
-            return;
+        if (!tls.enabled || tls.source === "secrets") {
+            return undefined;
+        }
+        const workloads = [
+            {
+                name: REGISTRY_NAME,
+                // The client Service, and each replica by its headless name.
+                dnsNames: [
+                    ...serviceDnsNames(REGISTRY_NAME, namespace),
+                    ...serviceDnsNames(REGISTRY_HEADLESS, namespace),
+                    `*.${REGISTRY_HEADLESS}.${namespace}.svc.cluster.local`,
+                ],
+            },
+            ...config.agents.map((agent) => ({ name: agent.name, dnsNames: serviceDnsNames(agent.name, namespace) })),
+            // The provisioned PostgreSQL: the name its clients dial (verify-full checks it).
+            ...(config.database.type === "postgres" && config.database.postgres.mode === "provision"
+                ? [{ name: POSTGRES_NAME, dnsNames: serviceDnsNames(POSTGRES_NAME, namespace) }]
+                : []),
+        ];
+        if (tls.source === "pulumi") {
+            return programCertificates(
+                name,
+                {
+                    namespace: this.namespace,
+                    instance,
+                    workloads,
+                    validityHours: hours(tls.duration),
+                    renewBeforeHours: hours(tls.renewBefore),
+                },
+                { parent: this },
+            );
         }
         meshCertificates(
             name,
-            {
-                namespace: this.namespace,
-                instance,
-                issuer: tls.issuer,
-                duration: tls.duration,
-                renewBefore: tls.renewBefore,
-                workloads: [
-                    {
-                        name: REGISTRY_NAME,
-                        // The client Service, and each replica by its headless name.
-                        dnsNames: [
-                            ...serviceDnsNames(REGISTRY_NAME, namespace),
-                            ...serviceDnsNames(REGISTRY_HEADLESS, namespace),
-                            `*.${REGISTRY_HEADLESS}.${namespace}.svc.cluster.local`,
-                        ],
-                    },
-                    ...config.agents.map((agent) => ({ name: agent.name, dnsNames: serviceDnsNames(agent.name, namespace) })),
-                    // The provisioned PostgreSQL: the name its clients dial (verify-full checks it).
-                    ...(config.database.type === "postgres" && config.database.postgres.mode === "provision"
-                        ? [{ name: POSTGRES_NAME, dnsNames: serviceDnsNames(POSTGRES_NAME, namespace) }]
-                        : []),
-                ],
-            },
+            { namespace: this.namespace, instance, issuer: tls.issuer, duration: tls.duration, renewBefore: tls.renewBefore, workloads },
             { parent: this },
         );
+        return undefined;
     }
 
     /** PostgreSQL (external or provisioned) when `database.type=postgres`. */
@@ -175,7 +190,13 @@ export class McpMesh extends pulumi.ComponentResource {
         );
     }
 
-    private createRegistry(name: string, config: MeshConfig, instance: string, postgres: Postgres | undefined): Registry {
+    private createRegistry(
+        name: string,
+        config: MeshConfig,
+        instance: string,
+        postgres: Postgres | undefined,
+        fingerprints: CertificateFingerprints | undefined,
+    ): Registry {
         return new Registry(
             `${name}-registry`,
             {
@@ -189,7 +210,9 @@ export class McpMesh extends pulumi.ComponentResource {
                 // A PostgreSQL edit (user, database) applies first: an unready server stops the update before the registry rolls.
                 dependsOn: postgres?.statefulSet ? [postgres.statefulSet] : [],
                 imagePullSecrets: config.imagePullSecrets,
-                ...(config.tls.enabled ? { meshTls: { secretName: tlsSecretName(REGISTRY_NAME) } } : {}),
+                ...(config.tls.enabled
+                    ? { meshTls: { secretName: tlsSecretName(REGISTRY_NAME), certificateFingerprint: fingerprints?.get(REGISTRY_NAME) } }
+                    : {}),
             },
             { parent: this },
         );

@@ -293,8 +293,11 @@ describe("contract: three registries on one fresh PostgreSQL, with the prod stac
             // The prod stack provisions its server; here the test's server stands in (same DSN shape, sslmode as provisioned).
             ...externalDatabaseConfig(server, DATABASE, { sslmode: "disable" }),
             agents: [{ name: "hello-world", code: "agents/hello_world.py", service: { port: await freePort() } }],
+            // Mutual TLS has contract tests of its own (tests/contract/mesh-tls.spec.ts, program-ca.spec.ts, postgres-tls.spec.ts).
+            tls: { enabled: false },
         };
-        rendered = await renderStack({ stack: "prod", config: configFrom(config, server.appPassword), redact: false });
+        // Not named prod: a stack named so must run TLS.
+        rendered = await renderStack({ stack: "contract", config: configFrom(config, server.appPassword), redact: false });
         work = fs.mkdtempSync(path.join(os.tmpdir(), "mesh-contract-pg-"));
         const bin = imageToolsDir(path.join(work, "image-bin"), {
             ...posix,

@@ -76,10 +76,11 @@ describe("minimal diffs for typical edits (prod)", () => {
             removed: [],
             changed: { "Deployment/data-processor": ["spec.replicas"] },
         });
+        // From one replica to several: the agent gets its PodDisruptionBudget.
         assert.deepEqual(await diff((c) => (agents(c)[1].replicas = 4)), {
-            added: [],
+            added: ["PodDisruptionBudget/report-generator"],
             removed: [],
-            changed: { "MCPAgent/report-generator": ["spec.replicas"] },
+            changed: { "Deployment/report-generator": ["spec.replicas"] },
         });
     });
 
@@ -89,7 +90,14 @@ describe("minimal diffs for typical edits (prod)", () => {
         });
         assert.deepEqual(result.removed, []);
         assert.deepEqual(result.changed, {});
-        assert.deepEqual(result.added, ["ConfigMap/greeter-code", "Deployment/greeter", "NetworkPolicy/greeter", "Service/greeter"]);
+        // Its certificate's Secret too: prod runs mutual TLS.
+        assert.deepEqual(result.added, [
+            "ConfigMap/greeter-code",
+            "Deployment/greeter",
+            "NetworkPolicy/greeter",
+            "Secret/greeter-tls",
+            "Service/greeter",
+        ]);
     });
 
     it("adding an agent on a port no other agent uses also opens that port in the agents' egress policy, nothing else", async () => {

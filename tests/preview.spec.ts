@@ -30,6 +30,8 @@ function escape(text: string): string {
 const MAY_BE_UNKNOWN = [
     /^Secret\/[^ ]+ (stringData|data)(\.|$)/,
     / spec(\.jobTemplate\.spec)?\.template\.metadata\.annotations\.checksum\/secret$/,
+    // tls.source=pulumi: the fingerprint of a certificate the update generates.
+    / spec\.template\.metadata\.annotations\.checksum\/certificate$/,
 ];
 
 const id = (o: K8sObject) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;

@@ -33,7 +33,8 @@ describe("stack prod", () => {
             key: "database-password",
         });
         const dsn = (find(objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>).DATABASE_URL;
-        assert.equal(dsn, "postgres://mcp_mesh@mcp-mesh-postgres.mcp-mesh.svc.cluster.local:5432/mcp_mesh_registry?sslmode=disable");
+        // prod runs mutual TLS: the registry verifies its PostgreSQL's certificate and name.
+        assert.equal(dsn, "postgres://mcp_mesh@mcp-mesh-postgres.mcp-mesh.svc.cluster.local:5432/mcp_mesh_registry?sslmode=verify-full");
     });
 
     it("dev stays on one SQLite replica", async () => {

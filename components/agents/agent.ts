@@ -27,7 +27,7 @@ import { agentSecretName, codeConfigMapName, workspaceClaimName } from "../k8s/n
 import { requireMutableConfig } from "../k8s/provider-settings";
 import { rolloutTimeouts } from "../k8s/rollout";
 import { secretChecksum } from "../k8s/secret-checksum";
-import { meshTlsEnv, meshTlsVolumes } from "../k8s/mesh-tls";
+import { certificateAnnotation, meshTlsEnv, MeshTlsArgs, meshTlsVolumes } from "../k8s/mesh-tls";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
 import { DeploymentStrategy, EnvVar, NetworkPolicyEgressRule, NetworkPolicyIngressRule, Volume, VolumeMount } from "../k8s/types";
 
@@ -71,7 +71,7 @@ export interface AgentArgs {
      * certificate (`tls.crt`, `tls.key`, `ca.crt`). The agent then registers over mTLS, serves
      * HTTPS requiring a mesh client certificate, and probes over mTLS (exec). Default: none.
      */
-    meshTls?: { secretName: pulumi.Input<string> };
+    meshTls?: MeshTlsArgs;
 }
 
 export class Agent extends pulumi.ComponentResource {
@@ -244,6 +244,7 @@ export class Agent extends pulumi.ComponentResource {
             ...agentChecksums(agent, args.settings?.data ?? {}),
             ...(parts.secretValues ? { "checksum/secret": secretChecksum(`${name}-secret-checksum-key`, parts.secretValues, child) } : {}),
             ...(agent.monitoring.scrapeAnnotations ? kube.scrapeAnnotations(port) : {}),
+            ...certificateAnnotation(args.meshTls),
         };
 
         const tlsEnv = args.meshTls ? Object.entries(meshTlsEnv()).map(([key, value]): EnvVar => ({ name: key, value })) : [];

@@ -34,6 +34,8 @@ export interface AgentsArgs {
     protectData?: boolean;
     /** Mesh-wide mutual TLS (`tls.enabled`): each agent mounts its Secret `<agent>-tls`. Default: false. */
     meshTls?: boolean;
+    /** With meshTls: each agent's certificate fingerprint by agent name, where the program issues them (tls.source=pulumi). Default: none. */
+    certificateFingerprints?: ReadonlyMap<string, pulumi.Input<string>>;
 }
 
 /**
@@ -79,7 +81,14 @@ export function createAgents(name: string, args: AgentsArgs, opts: pulumi.Compon
                     crd: args.crd,
                     protectData: args.protectData,
                     imagePullSecrets: args.imagePullSecrets,
-                    ...(args.meshTls ? { meshTls: { secretName: tlsSecretName(agent.name) } } : {}),
+                    ...(args.meshTls
+                        ? {
+                              meshTls: {
+                                  secretName: tlsSecretName(agent.name),
+                                  certificateFingerprint: args.certificateFingerprints?.get(agent.name),
+                              },
+                          }
+                        : {}),
                 },
                 opts,
             ),

@@ -13,6 +13,7 @@ import { TlsConfig, tlsSchema } from "./tls";
 import { SHARED_VOLUMES, SharedStorageConfig, sharedStorageSchema, SINGLE_NODE_MODES } from "./storage";
 import { AGENT_SECRETS_KEY, agentSecretProblems, AgentSecretValues } from "./agent-secrets";
 import { noMetricsReason } from "../k8s/metrics";
+import { productionProblems } from "./production";
 
 export const PROJECT = "mcp-mesh";
 
@@ -138,6 +139,8 @@ export interface SecretPresence {
      * and for `agentSecrets` the paths `agentSecrets.<agent>.<NAME>` it holds.
      */
     secretKeys: readonly string[];
+    /** The stack's name, for the rules that depend on it (production stacks run TLS). Default: none. */
+    stack?: string;
 }
 
 /** Validates raw (already JSON-decoded) stack config; throws ConfigError listing every problem at once. */
@@ -150,6 +153,7 @@ export function parseMeshConfig(raw: Record<string, unknown>, secrets: SecretPre
         ...(result.success ? [] : formatIssues(result.error.issues, plain, meshSchema)),
         ...unusedSettings(sections, plain, secrets.secretKeys),
         ...missingSecrets(sections, secrets.secretKeys),
+        ...productionProblems(sections.tls, secrets.stack),
     ];
     if (!result.success || problems.length > 0) {
         throw new ConfigError(problems);

@@ -15,6 +15,8 @@ export interface HostConfig {
     secretKeys: readonly string[];
     /** Full paths of the encrypted values (`agents[0].env.X`), where the stack file is at hand. */
     securePaths?: readonly string[];
+    /** The stack's name (production stacks must run TLS). Default: none. */
+    stack?: string;
 }
 
 /**
@@ -55,7 +57,7 @@ export function meshConfigFrom(host: HostConfig): MeshConfig {
         throw new ConfigError(misplaced);
     }
     const secretKeys = [...SECRET_KEYS.filter((key) => key in raw), ...presentAgentSecrets(raw[AGENT_SECRETS_KEY])];
-    return parseMeshConfig(raw, { secretKeys });
+    return parseMeshConfig(raw, { secretKeys, stack: host.stack });
 }
 
 /**
@@ -91,6 +93,7 @@ export function readStackConfig(securePaths?: readonly string[]): { config: Mesh
         values: pulumi.runtime.allConfig(),
         secretKeys: secretConfigKeys(),
         securePaths: securePaths ?? stackFileSecurePaths(),
+        stack: pulumi.getStack(),
     });
     const stackConfig = new pulumi.Config(PROJECT);
     return {

@@ -7,17 +7,18 @@ import { dnsSubdomain } from "./k8s-schemas";
 /** A Go duration as cert-manager takes it, in hours or minutes (`2160h`, `90m`). */
 const duration = z.string().regex(/^[1-9]\d*[hm]$/, { error: "must be a duration in hours or minutes, such as 2160h or 90m" });
 
-export const TLS_SOURCES = ["cert-manager", "secrets"] as const;
+export const TLS_SOURCES = ["pulumi", "cert-manager", "secrets"] as const;
 
 export const tlsSchema = z
     .strictObject({
         /** Mutual TLS for every connection in the mesh; the registry admits only holders of a mesh certificate. */
         enabled: z.boolean().default(false),
         /**
+         * `pulumi`: the program's own CA, its keys secret in Pulumi state, renewed by `pulumi up`;
          * `cert-manager`: the program creates cert-manager Certificates (against `issuer`, or a
          * self-signed CA of its own in the namespace); `secrets`: you create the Secrets (README, "TLS").
          */
-        source: z.enum(TLS_SOURCES).default("cert-manager"),
+        source: z.enum(TLS_SOURCES).default("pulumi"),
         /** cert-manager only: an existing CA-type issuer (it must fill `ca.crt`); none: SelfSigned → CA Certificate → CA Issuer. */
         issuer: z
             .strictObject({
@@ -25,7 +26,7 @@ export const tlsSchema = z
                 kind: z.enum(["Issuer", "ClusterIssuer"]).default("Issuer"),
             })
             .optional(),
-        /** cert-manager only: lifetime of the workload certificates, and how long before expiry cert-manager renews them. */
+        /** Lifetime of the workload certificates, and how long before expiry they renew (cert-manager; or the first `pulumi up` in that window). */
         duration: duration.default("2160h"),
         renewBefore: duration.default("720h"),
     })
@@ -54,7 +55,8 @@ export const tlsSchema = z
 
 export type TlsConfig = z.output<typeof tlsSchema>;
 
-function hours(value: string): number {
+/** A duration setting in hours. */
+export function hours(value: string): number {
     const amount = Number(value.slice(0, -1));
     return value.endsWith("h") ? amount : amount / 60;
 }

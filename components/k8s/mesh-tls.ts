@@ -25,6 +25,23 @@ export const MESH_TLS_CA = `${MESH_TLS_DIR}/ca.crt`;
 /** Where the startup probe keeps the certificate the process started with (an emptyDir). */
 const LOADED_CERT_PREFIX = "/tmp/mesh-tls-loaded";
 
+/** What a mesh workload's component takes with tls.enabled. */
+export interface MeshTlsArgs {
+    /** The Secret holding its certificate (`tls.crt`, `tls.key`, `ca.crt`). */
+    secretName: pulumi.Input<string>;
+    /**
+     * A fingerprint of the certificate, where the program knows it (tls.source=pulumi): a
+     * pod-template annotation, so that a renewed certificate rolls the pods. Default: none
+     * (the liveness probe restarts a container whose mounted certificate was renewed).
+     */
+    certificateFingerprint?: pulumi.Input<string>;
+}
+
+/** The pod-template annotation that rolls the pods when the program renews their certificate. */
+export function certificateAnnotation(tls: MeshTlsArgs | undefined): Record<string, pulumi.Input<string>> {
+    return tls?.certificateFingerprint !== undefined ? { "checksum/certificate": tls.certificateFingerprint } : {};
+}
+
 /** The Secret volume (and the trust dir, for the registry) and their mounts. */
 export function meshTlsVolumes(secretName: pulumi.Input<string>, trustDir: boolean): { volumes: Volume[]; mounts: VolumeMount[] } {
     const volumes: Volume[] = [{ name: "mesh-tls", secret: { secretName, defaultMode: 0o440 } }];

@@ -14,7 +14,7 @@ import { REGISTRY_CONFIGMAP, REGISTRY_HEADLESS, REGISTRY_NAME, REGISTRY_SECRET }
 import { requireMutableConfig } from "../k8s/provider-settings";
 import { rolloutTimeouts } from "../k8s/rollout";
 import { secretChecksum } from "../k8s/secret-checksum";
-import { meshTlsVolumes, ProbeKind, registryExecProbe } from "../k8s/mesh-tls";
+import { certificateAnnotation, MeshTlsArgs, meshTlsVolumes, ProbeKind, registryExecProbe } from "../k8s/mesh-tls";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
 import { Container, EnvVar, Probe, Volume, VolumeMount } from "../k8s/types";
 
@@ -58,7 +58,7 @@ export interface RegistryArgs {
      * clients with a certificate from that CA (filestore trust dir), and probes over mTLS (exec).
      * Default: none (plain HTTP, or `registry.tls`).
      */
-    meshTls?: { secretName: pulumi.Input<string> };
+    meshTls?: MeshTlsArgs;
     /**
      * The CA that signed the PostgreSQL server's certificate (sslmode verify-ca/verify-full),
      * mounted as POSTGRES_CA_DIR/ca.crt; the endpoint's sslRootCert names that file. Default: none.
@@ -197,6 +197,7 @@ export class Registry extends pulumi.ComponentResource {
             // A new DSN or token must reach the pods: their environment is read at start.
             ...(settings.secret ? { "checksum/secret": secretChecksum(`${name}-secret-checksum-key`, settings.secretData, child) } : {}),
             ...(registry.monitoring.scrapeAnnotations ? kube.scrapeAnnotations(registry.port) : {}),
+            ...certificateAnnotation(args.meshTls),
         };
 
         return new k8s.apps.v1.StatefulSet(

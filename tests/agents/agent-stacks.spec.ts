@@ -6,7 +6,8 @@ import * as path from "path";
 import { parseMeshConfig } from "../../components/config/mesh-config";
 import { crdValidator, openApiSchema, prunedFields } from "../support/crd-schema";
 import { podTemplate } from "../support/pods";
-import { K8sObject, Rendered } from "../support/render";
+import { K8sObject, Rendered, renderStack } from "../support/render";
+import { readStackFile } from "../support/stack-file";
 import { find, FIXTURE_STACKS, ofKind, PROJECT_DIR, projectConfigOf, renderFixture } from "../support/stacks";
 
 function deploymentReplicas(objects: K8sObject[], name: string): number | undefined {
@@ -62,18 +63,25 @@ describe("stack agents", () => {
         assert.equal(objects.filter((o) => o.kind === "ServiceMonitor").length, 0);
     });
 
-    it("prod hands one agent to the controller: report-generator as an MCPAgent, with no Deployment", () => {
-        const objects = objectsOf("prod");
-        const agent = find(objects, "MCPAgent", "report-generator");
+    it("an agent in mode customResource goes to the controller as an MCPAgent, with no Deployment (good-config/agents-both-modes.yaml)", async () => {
+        const both = await renderStack({
+            stack: "good",
+            config: readStackFile(path.join(__dirname, "..", "fixtures", "good-config", "agents-both-modes.yaml"), PROJECT_DIR),
+        });
+        const agent = find(both.objects, "MCPAgent", "reporter");
         const spec = agent.spec as Record<string, unknown>;
-        assert.equal(spec.scriptConfigMap, "report-generator-code");
+        assert.equal(spec.scriptConfigMap, "reporter-code");
         assert.equal(spec.script, "report_generator.py");
-        assert.equal(spec.registryURL, rendered.prod?.outputs.registryUrl);
-        assert.ok(find(objects, "ConfigMap", "report-generator-code"));
+        assert.equal(spec.registryURL, both.outputs.registryUrl);
+        assert.ok(find(both.objects, "ConfigMap", "reporter-code"));
         assert.equal(
-            ofKind(objects, "Deployment").some((d) => d.metadata.name === "report-generator"),
+            ofKind(both.objects, "Deployment").some((d) => d.metadata.name === "reporter"),
             false,
         );
+        const crd = find(both.objects, "CustomResourceDefinition", "mcpagents.mesh.mcp.io");
+        const validate = crdValidator(crd);
+        assert.ok(validate(agent), JSON.stringify(validate.errors));
+        assert.deepEqual(prunedFields(openApiSchema(crd), agent), []);
     });
 
     for (const stack of FIXTURE_STACKS) {

@@ -31,7 +31,7 @@ describe("network policies (prod): default deny, minimal allows", () => {
     let postgres: Endpoint;
     let backup: Endpoint;
     let agent: Endpoint;
-    /** A pod the MCPAgent controller creates for report-generator, labelled as README.md asks. */
+    /** An agent pod as the MCPAgent controller must label its pods (README.md): what agent policies select. */
     let controllerPod: Endpoint;
 
     before(async () => {

@@ -1,5 +1,7 @@
 // Pulumi mock runtime that records every resource the program registers.
 import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { caProvider, certificateProvider } from "../../components/k8s/mesh-ca-resources";
 
 export interface RegisteredResource {
     type: string;
@@ -18,6 +20,16 @@ export interface RegisteredResource {
     secretInputs: Promise<string[]>;
 }
 
+/** An input as its provider receives it: a secret-marked value unwrapped. */
+function plainInputs(inputs: Record<string, unknown>): Record<string, unknown> {
+    const isSecret = (value: unknown): value is { value: unknown } =>
+        typeof value === "object" && value !== null && Reflect.get(value, pulumi.runtime.specialSigKey) === pulumi.runtime.specialSecretSig;
+    return Object.fromEntries(Object.entries(inputs).map(([key, value]) => [key, isSecret(value) ? value.value : value]));
+}
+
+const caInputs = z.object({ commonName: z.string(), validityHours: z.number(), renewBeforeHours: z.number() });
+const certificateInputs = caInputs.extend({ dnsNames: z.array(z.string()), caCertPem: z.string(), caKeyPem: z.string() });
+
 /** Paths under `value` that are secret Outputs (plain objects and arrays are searched through). */
 async function secretPaths(value: unknown, at: string): Promise<string[]> {
     if (pulumi.Output.isInstance(value)) {
@@ -33,10 +45,14 @@ async function secretPaths(value: unknown, at: string): Promise<string[]> {
     return [];
 }
 
-/** Outputs a provider would compute that the program reads (random results). */
+/** Outputs a provider would compute that the program reads (random results, certificates). */
 function computedState(type: string, name: string, generated: (name: string) => string): Record<string, unknown> {
     if (type === "random:index/randomPassword:RandomPassword" || type === "random:index/randomString:RandomString") {
         return { result: generated(name) };
+    }
+    // The program's own CA and certificates (components/k8s/mesh-ca-resources.ts).
+    if (type.startsWith("pulumi-nodejs:dynamic/tls:")) {
+        return { certPem: generated(`${name}.certPem`), keyPem: generated(`${name}.keyPem`) };
     }
     return {};
 }
@@ -83,12 +99,17 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
      * @param preview Answer as the engine does in a preview of a new stack: no ID (the SDK makes
      *   it unknown) and only the inputs back, so every output a provider computes is unknown.
      */
+    /**
+     * @param issueCertificates Run the program's own CA (tls.source=pulumi) for real, as its
+     *   dynamic provider does in an update, instead of placeholders.
+     */
     constructor(
         private readonly generated: (name: string) => string,
         private readonly preview = false,
+        private readonly issueCertificates = false,
     ) {}
 
-    newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+    async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string; state: Record<string, unknown> }> {
         const options = this.options.get(`${args.type}::${args.name}`) ?? {};
         const secretInputs = this.secretInputs.get(`${args.type}::${args.name}`) ?? Promise.resolve([]);
         const urn =
@@ -98,6 +119,14 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         this.resources.push({ type: args.type, name: args.name, urn, inputs: args.inputs, options, dependsOn, secretInputs });
         if (this.preview) {
             return { id: "", state: { ...args.inputs } };
+        }
+        if (this.issueCertificates && args.type === "pulumi-nodejs:dynamic/tls:CertificateAuthority") {
+            const created = await caProvider.create(caInputs.parse(plainInputs(args.inputs)));
+            return { id: created.id, state: { ...args.inputs, ...created.outs } };
+        }
+        if (this.issueCertificates && args.type === "pulumi-nodejs:dynamic/tls:Certificate") {
+            const created = await certificateProvider.create(certificateInputs.parse(plainInputs(args.inputs)));
+            return { id: created.id, state: { ...args.inputs, ...created.outs } };
         }
         return { id: `${args.name}-id`, state: { ...args.inputs, ...computedState(args.type, args.name, this.generated) } };
     }

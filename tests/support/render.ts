@@ -28,6 +28,8 @@ export interface RenderOptions {
      * the program derives from one renders as UNKNOWN. Default: false.
      */
     preview?: boolean;
+    /** Issue real certificates from the program's own CA (tls.source=pulumi) instead of placeholders. Default: false. */
+    issueCertificates?: boolean;
 }
 
 /** How a preview render shows a value that is unknown until the update. */
@@ -146,7 +148,7 @@ async function previewOutputs(outputs: object): Promise<Record<string, unknown>>
 
 export async function renderStack(options: RenderOptions): Promise<Rendered> {
     const preview = options.preview ?? false;
-    const mocks = new RecordingMocks(options.generated ?? (() => REDACTED), preview);
+    const mocks = new RecordingMocks(options.generated ?? (() => REDACTED), preview, options.issueCertificates);
     pulumi.runtime.setAllConfig(options.config.config, options.config.secretKeys);
     // The language host hands the program its secret keys in this variable; so does the render.
     process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(options.config.secretKeys);

@@ -72,7 +72,7 @@ export function projectConfigOf(stack: string, source: StackSource): Record<stri
 /** A stack's validated config, read exactly as the program reads it. */
 export function meshConfigOf(stack: string, source: StackSource): MeshConfig {
     const { config, secretKeys, securePaths } = stackConfig(stack, source);
-    return meshConfigFrom({ values: config, secretKeys, securePaths });
+    return meshConfigFrom({ values: config, secretKeys, securePaths, stack });
 }
 
 export function renderStackOf(stack: string, source: StackSource, options: Partial<RenderOptions> = {}): Promise<Rendered> {

@@ -4,7 +4,8 @@ import { strict as assert } from "assert";
 import { itRejects, problems } from "../support/config-problems";
 import { parseMeshConfig } from "../../components/config/mesh-config";
 import { K8sObject } from "../support/render";
-import { find, ofKind, renderConfig } from "../support/stacks";
+import { configFrom, find, ofKind, renderConfig } from "../support/stacks";
+import { meshConfigFrom } from "../../components/config/stack-config";
 import { podTemplate } from "../support/pods";
 import { Certificate, ICertificate, IIssuer, Issuer } from "@kubernetes-models/cert-manager/cert-manager.io/v1";
 import { CertificateSpec, IssuerSpec } from "../../components/k8s/cert-manager";
@@ -23,10 +24,10 @@ function validateCertManager(object: K8sObject): void {
 const AGENT = { name: "hello-world", code: "agents/hello_world.py" };
 
 describe("tls config", () => {
-    it("is off by default; on, its source defaults to cert-manager with 90-day certificates renewed 30 days ahead", () => {
+    it("is off by default; on, its source defaults to the program's own CA with 90-day certificates renewed 30 days ahead", () => {
         assert.equal(parseMeshConfig({}).tls.enabled, false);
         const tls = parseMeshConfig({ tls: { enabled: true } }).tls;
-        assert.deepEqual(tls, { enabled: true, source: "cert-manager", duration: "2160h", renewBefore: "720h" });
+        assert.deepEqual(tls, { enabled: true, source: "pulumi", duration: "2160h", renewBefore: "720h" });
     });
 
     itRejects([
@@ -113,7 +114,7 @@ describe("tls render", () => {
     });
 
     it("source cert-manager, no issuer: SelfSigned → CA Certificate → CA Issuer, and a Certificate per workload for its Service names", async () => {
-        const rendered = await renderConfig({ namespace: "mesh", tls: { enabled: true }, agents: [AGENT] });
+        const rendered = await renderConfig({ namespace: "mesh", tls: { enabled: true, source: "cert-manager" }, agents: [AGENT] });
         const issuers = ofKind(rendered.objects, "Issuer").map((o) => [o.metadata.name, Object.keys(o.spec as object)[0]]);
         assert.deepEqual(issuers.sort(), [
             ["mcp-mesh-ca", "ca"],
@@ -142,7 +143,7 @@ describe("tls render", () => {
     it("the provisioned PostgreSQL serves TLS with its certificate; the registry and the backup verify it against the mesh CA", async () => {
         const rendered = await renderConfig({
             namespace: "mesh",
-            tls: { enabled: true },
+            tls: { enabled: true, source: "cert-manager" },
             database: { type: "postgres", postgres: { mode: "provision" } },
         });
         const server = container(find(rendered.objects, "StatefulSet", "mcp-mesh-postgres"));
@@ -161,7 +162,7 @@ describe("tls render", () => {
 
     it("source cert-manager with a named issuer: no CA chain of its own, every Certificate against that issuer", async () => {
         const rendered = await renderConfig({
-            tls: { enabled: true, issuer: { name: "corp-ca", kind: "ClusterIssuer" } },
+            tls: { enabled: true, source: "cert-manager", issuer: { name: "corp-ca", kind: "ClusterIssuer" } },
             agents: [AGENT],
         });
         assert.equal(ofKind(rendered.objects, "Issuer").length, 0);
@@ -173,4 +174,73 @@ describe("tls render", () => {
             });
         }
     });
+
+    it("source pulumi: the program's CA issues each workload's Secret (keys secret), and a renewal rolls registry and agents, not PostgreSQL", async () => {
+        const rendered = await renderConfig({
+            namespace: "mesh",
+            tls: { enabled: true, source: "pulumi" },
+            database: { type: "postgres", postgres: { mode: "provision" } },
+            agents: [AGENT],
+        });
+        assert.equal(
+            ofKind(rendered.objects, "Certificate").length + ofKind(rendered.objects, "Issuer").length,
+            0,
+            "no cert-manager objects",
+        );
+        const workloads = ["hello-world", "mcp-mesh-postgres", "mcp-mesh-registry"];
+        for (const workload of workloads) {
+            const secret = find(rendered.objects, "Secret", `${workload}-tls`) as K8sObject & { type: string; stringData: object };
+            assert.equal(secret.type, "kubernetes.io/tls");
+            assert.deepEqual(Object.keys(secret.stringData).sort(), ["ca.crt", "tls.crt", "tls.key"]);
+            const resource = rendered.resources.find(
+                (r) =>
+                    r.type === "kubernetes:core/v1:Secret" &&
+                    r.inputs.metadata !== undefined &&
+                    JSON.stringify(r.inputs.metadata).includes(`"${workload}-tls"`),
+            );
+            assert.ok(resource);
+            const secretInputs = await resource.secretInputs;
+            assert.ok(
+                secretInputs.some((at) => at === "stringData" || at === "stringData.tls.key"),
+                `${workload}-tls: the key is not a secret input: ${secretInputs.join(", ")}`,
+            );
+        }
+        const issued = rendered.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/tls:"));
+        assert.deepEqual(issued.map((r) => r.type.split(":").pop()).sort(), [
+            "Certificate",
+            "Certificate",
+            "Certificate",
+            "CertificateAuthority",
+        ]);
+        for (const resource of issued) {
+            assert.deepEqual(resource.options.additionalSecretOutputs, ["keyPem"], `${resource.name}: its key is a secret output`);
+        }
+        const fingerprint = (kind: string, name: string) =>
+            (find(rendered.objects, kind, name).spec as { template: { metadata: { annotations?: Record<string, string> } } }).template
+                .metadata.annotations?.["checksum/certificate"];
+        assert.match(String(fingerprint("StatefulSet", "mcp-mesh-registry")), /^[0-9a-f]{64}$/);
+        assert.match(String(fingerprint("Deployment", "hello-world")), /^[0-9a-f]{64}$/);
+        // PostgreSQL reloads a renewed certificate itself: no restart of the database.
+        assert.equal(fingerprint("StatefulSet", "mcp-mesh-postgres"), undefined);
+    });
+});
+
+describe("production stacks run mutual TLS", () => {
+    const config = (tls: boolean) => configFrom({ tls: { enabled: tls } });
+    for (const stack of ["prod", "production", "prod-eu", "production-2"]) {
+        it(`stack ${stack} without tls.enabled is refused with one line naming the key, the stack and the way`, () => {
+            assert.throws(
+                () => meshConfigFrom({ values: config(false).config, secretKeys: [], stack }),
+                (error: Error) =>
+                    error.message.includes(`tls.enabled: got false; stack "${stack}" is a production stack`) &&
+                    error.message.includes("pulumi config set --path tls.enabled true"),
+            );
+            assert.doesNotThrow(() => meshConfigFrom({ values: config(true).config, secretKeys: [], stack }));
+        });
+    }
+    for (const stack of ["dev", "staging", "products", "preprod"]) {
+        it(`stack ${stack} may run without it`, () => {
+            assert.doesNotThrow(() => meshConfigFrom({ values: config(false).config, secretKeys: [], stack }));
+        });
+    }
 });

@@ -27,6 +27,7 @@ export function builtToolchain(): Toolchain | undefined {
         kubeScheduler: unused,
         kwok: unused,
         kwokStages: unused,
+        certManagerCrds: unused,
         cacheDir: cacheDir(),
     };
 }

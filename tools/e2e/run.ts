@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { Cluster, startCluster } from "./cluster";
 import { installPlugins } from "./plugins";
+import { checkCertManagerObjects } from "./cert-manager-check";
 import { checkPolicyPackRefuses } from "./policy-check";
 import { checkReadmeEdits } from "./readme-edits";
 import { run } from "./processes";
@@ -69,6 +70,8 @@ async function main(): Promise<number> {
         process.stdout.write(`[e2e] pulumi ${toolchain.pulumi}; plugins: ${plugins.join(", ") || "the CLI's own"}\n`);
         const context: RunContext = { toolchain, access, runDir, repoRoot, report };
         await checkPolicyPackRefuses(context);
+        // It installs and removes cert-manager's CRDs: only on the throwaway control plane.
+        if (!userKubeconfig) await checkCertManagerObjects(context);
         if (sabotage === undefined) await checkReadmeEdits(context);
         for (const plan of plans) {
             if (wanted.length === 0 || wanted.includes(plan.stack)) {

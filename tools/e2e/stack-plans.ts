@@ -30,6 +30,8 @@ export function stackPlans(repoRoot: string): StackPlan[] {
                 { key: "backup.storage.storageClass", value: "e2e-other" },
             ],
             secretAgent: { index: 0, name: "data-processor" },
+            // Mutual TLS from the program's own CA (Pulumi.prod.yaml).
+            tls: true,
         },
     ];
 }

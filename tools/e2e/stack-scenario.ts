@@ -8,6 +8,7 @@ import * as fs from "fs";
 import { isKubeObject, Kubectl, KubeObject, podCreationRefusal } from "./kube";
 import { liveDifferences } from "./live-diff";
 import { runEditTable } from "./edit-table";
+import { runTlsChecks } from "./tls-checks";
 import { applySabotage } from "./sabotage";
 import { cliWords, copyProject, describeUrn, Preview, PreviewStep, PulumiCli, SECRET_SIGNATURE, StateResource } from "./pulumi-cli";
 import { check, Report, StepFailure } from "./report";
@@ -30,6 +31,8 @@ export interface StackPlan {
     storageEdits: ConfigEdit[];
     /** The agent given a secret variable (its index in `agents` and its name). */
     secretAgent: { index: number; name: string };
+    /** tls.enabled from the program's own CA: run the certificate checks (tools/e2e/tls-checks.ts). */
+    tls?: boolean;
     /** Run the day-2 edit table (tools/e2e/edit-table.ts); its agent takes this index in `agents`. */
     editTable?: { nextAgentIndex: number };
     /** A deliberate defect applied to the scratch copy (tools/e2e/sabotage.ts). */
@@ -92,9 +95,14 @@ function renderedObjects(projectDir: string, stack: string): KubeObject[] {
     });
 }
 
-/** `checksum/secret` is an HMAC keyed by a generated value the offline render does not know. */
+/**
+ * `checksum/secret` is an HMAC keyed by a generated value, `checksum/certificate` the fingerprint
+ * of a generated certificate: the offline render knows neither.
+ */
 function withoutSecretChecksums(object: KubeObject): unknown {
-    return JSON.parse(JSON.stringify(object), (key: string, value: unknown) => (key === "checksum/secret" ? undefined : value));
+    return JSON.parse(JSON.stringify(object), (key: string, value: unknown) =>
+        key === "checksum/secret" || key === "checksum/certificate" ? undefined : value,
+    );
 }
 
 function changes(preview: Preview): PreviewStep[] {
@@ -352,6 +360,10 @@ export async function runStack(plan: StackPlan, { toolchain, access, runDir, rep
             cli.restoreStackFile(before);
         }
     });
+
+    if (plan.tls) {
+        await runTlsChecks({ suite, cli, kubectl, namespace, report });
+    }
 
     if (plan.editTable) {
         await runEditTable({ suite, cli, kubectl, namespace, report, nextAgentIndex: plan.editTable.nextAgentIndex });

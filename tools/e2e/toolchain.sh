@@ -15,6 +15,7 @@ K8S_PROVIDER_SDK_VERSION=v4.25.0
 KUBERNETES_VERSION=v1.34.4
 ETCD_VERSION=v3.6.5
 KWOK_VERSION=v0.8.0
+CERT_MANAGER_VERSION=v1.21.2 # only its CRDs, which its Go module ships as plain YAML
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=build-lib.sh
@@ -140,14 +141,32 @@ build_kwok() {
     stamp kwok "$KWOK_VERSION"
 }
 
+# The CLI runs dynamic providers (tls.source=pulumi's CA) through the plugin bundled beside it;
+# @pulumi/pulumi ships the same launcher, which runs the SDK's dynamic-provider host.
+install_dynamic_provider() {
+    local launcher="$HERE/../../node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+    [ -f "$launcher" ] || { log "npm ci first: $launcher is missing" && exit 1; }
+    install -m 0755 "$launcher" "$BIN/pulumi-resource-pulumi-nodejs"
+}
+
+fetch_cert_manager_crds() {
+    [ "$(cat "$CACHE/cert-manager-crds/.version" 2>/dev/null)" = "$CERT_MANAGER_VERSION" ] && return
+    log "cert-manager $CERT_MANAGER_VERSION CRDs: downloading its Go module (~1 min)"
+    local src
+    src=$(go mod download -json "github.com/cert-manager/cert-manager@$CERT_MANAGER_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    rm -rf "$CACHE/cert-manager-crds" && mkdir -p "$CACHE/cert-manager-crds"
+    cp "$src"/deploy/crds/cert-manager.io_*.yaml "$CACHE/cert-manager-crds/"
+    echo "$CERT_MANAGER_VERSION" >"$CACHE/cert-manager-crds/.version"
+}
+
 start=$SECONDS
 groups=("$@")
 [ ${#groups[@]} -gt 0 ] || groups=(cluster pulumi)
 for group in "${groups[@]}"; do
     case "$group" in
-    cluster) build_etcd && build_kwok && build_kubernetes ;;
+    cluster) build_etcd && build_kwok && build_kubernetes && fetch_cert_manager_crds ;;
     pulumi)
-        build_language_host && build_pulumi && build_kubernetes_provider
+        install_dynamic_provider && build_language_host && build_pulumi && build_kubernetes_provider
         # No registry serves the random provider plugin; its recipe builds one from the
         # Terraform bridge and terraform-provider-random, which the Go proxy does serve.
         "$HERE/random-provider.sh" >/dev/null

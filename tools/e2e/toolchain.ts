@@ -16,6 +16,8 @@ export interface Toolchain {
     kubeScheduler: string;
     kwok: string;
     kwokStages: string;
+    /** cert-manager's CRDs (cert-manager.io_*.yaml), to check the program's Certificates and Issuers against. */
+    certManagerCrds: string;
     cacheDir: string;
 }
 
@@ -53,6 +55,7 @@ export function buildToolchain(repoRoot: string): Toolchain {
         kubeScheduler: path.join(bin, "kube-scheduler"),
         kwok: path.join(bin, "kwok"),
         kwokStages: path.join(cache, "kwok-stages"),
+        certManagerCrds: path.join(cache, "cert-manager-crds"),
         cacheDir: cache,
     };
 }
