@@ -20,6 +20,23 @@ export function builtKubernetesProviderVersion(repoRoot: string): string {
     return match ? match[1] : fail("tools/e2e/toolchain.sh: no K8S_PROVIDER_SDK_VERSION line");
 }
 
+/**
+ * The dynamic-provider host (`pulumi-resource-pulumi-nodejs`, which runs the program's settings
+ * guard) is a plugin the CLI's release ships beside `pulumi`, and the CLI looks for it there (or on
+ * PATH, which PULUMI_IGNORE_AMBIENT_PLUGINS turns off); a CLI built from source lacks it. The npm
+ * package @pulumi/pulumi carries the same script: put it beside the built CLI.
+ */
+export function installBundledPlugins(pulumi: string, repoRoot: string): string {
+    const name = "pulumi-resource-pulumi-nodejs";
+    const source = path.join(repoRoot, "node_modules", "@pulumi", "pulumi", name);
+    const target = path.join(path.dirname(fs.realpathSync(pulumi)), name);
+    if (!fs.existsSync(target) || !fs.readFileSync(target).equals(fs.readFileSync(source))) {
+        fs.copyFileSync(source, target);
+        fs.chmodSync(target, 0o755);
+    }
+    return `${name} (beside the CLI)`;
+}
+
 /** Returns the plugins it installed or found; a missing random plugin is reported, not fatal. */
 export function installPlugins(cli: PulumiCli, pluginDir: string, repoRoot: string): string[] {
     const home = cli.env.PULUMI_HOME ?? fail("PULUMI_HOME is not set");

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Cluster, startCluster } from "./cluster";
-import { installPlugins } from "./plugins";
+import { installBundledPlugins, installPlugins } from "./plugins";
 import { checkPolicyPackRefuses } from "./policy-check";
 import { checkReadmeEdits } from "./readme-edits";
 import { run } from "./processes";
@@ -64,7 +64,14 @@ async function main(): Promise<number> {
                   return { kubeconfig: cluster.kubeconfig, context: cluster.context };
               })();
         const plugins = toolchain.pluginDir
-            ? installPlugins(new PulumiCli(toolchain, repoRoot, "none", path.join(runDir, "plugins-state")), toolchain.pluginDir, repoRoot)
+            ? [
+                  ...installPlugins(
+                      new PulumiCli(toolchain, repoRoot, "none", path.join(runDir, "plugins-state")),
+                      toolchain.pluginDir,
+                      repoRoot,
+                  ),
+                  installBundledPlugins(toolchain.pulumi, repoRoot),
+              ]
             : [];
         process.stdout.write(`[e2e] pulumi ${toolchain.pulumi}; plugins: ${plugins.join(", ") || "the CLI's own"}\n`);
         const context: RunContext = { toolchain, access, runDir, repoRoot, report };

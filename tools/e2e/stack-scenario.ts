@@ -8,6 +8,7 @@ import * as fs from "fs";
 import { isKubeObject, Kubectl, KubeObject, podCreationRefusal } from "./kube";
 import { liveDifferences } from "./live-diff";
 import { runEditTable } from "./edit-table";
+import { RefusedEdit, runRefusedEdits } from "./refused-edits";
 import { applySabotage } from "./sabotage";
 import { cliWords, copyProject, describeUrn, Preview, PreviewStep, PulumiCli, SECRET_SIGNATURE, StateResource } from "./pulumi-cli";
 import { check, Report, StepFailure } from "./report";
@@ -32,6 +33,8 @@ export interface StackPlan {
     secretAgent: { index: number; name: string };
     /** Run the day-2 edit table (tools/e2e/edit-table.ts); its agent takes this index in `agents`. */
     editTable?: { nextAgentIndex: number };
+    /** Edits of settings the stack keeps, each refused at preview with nothing changed (tools/e2e/refused-edits.ts). */
+    refusedEdits?: RefusedEdit[];
     /** A deliberate defect applied to the scratch copy (tools/e2e/sabotage.ts). */
     sabotage?: string;
 }
@@ -355,6 +358,9 @@ export async function runStack(plan: StackPlan, { toolchain, access, runDir, rep
 
     if (plan.editTable) {
         await runEditTable({ suite, cli, kubectl, namespace, report, nextAgentIndex: plan.editTable.nextAgentIndex });
+    }
+    if (plan.refusedEdits) {
+        await runRefusedEdits(suite, { cli, kubectl, namespace, report, edits: plan.refusedEdits });
     }
 
     await report.step(suite, "pulumi preview --policy-pack policy passes", () => {
