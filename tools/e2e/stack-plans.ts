@@ -17,6 +17,7 @@ export function stackPlans(repoRoot: string): StackPlan[] {
             secretAgent: { index: 0, name: "hello-world" },
             // Dev runs the day-2 edit table (prod's protectData and three replicas would make it slower, not wiser).
             editTable: { nextAgentIndex: 1 },
+            stuckRollout: true,
             refusedEdits: [
                 {
                     title: "namespace mcp-mesh-dev → mcp-mesh-e2e-moved (preview, and up --skip-preview)",
