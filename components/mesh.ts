@@ -16,6 +16,7 @@ import { MESH, POSTGRES_NAME, REGISTRY_HEADLESS, REGISTRY_NAME, tlsSecretName } 
 import { meshCertificates, serviceDnsNames } from "./k8s/cert-manager";
 import { CertificateFingerprints, programCertificates } from "./k8s/mesh-ca-secrets";
 import { hours } from "./config/tls";
+import { FixedSetting, SettingsGuard } from "./k8s/settings-guard";
 
 export interface McpMeshArgs {
     /** The validated stack config (see components/config/). */
@@ -40,8 +41,12 @@ export class McpMesh extends pulumi.ComponentResource {
         super("mcp-mesh:index:McpMesh", name, {}, opts);
         const { config } = args;
         const instance = args.instance ?? config.instance ?? pulumi.getStack();
+        const guard = new SettingsGuard(`${name}-fixed-settings`, fixedSettings(config, instance), { parent: this });
+        // The namespace is read through the guard, so every namespaced object registers only once the
+        // guard passed: when it refuses, nothing changes, even under `pulumi up --skip-preview`.
+        const namespace = guard.urn.apply(() => config.namespace);
 
-        this.namespace = this.createNamespace(name, config, instance);
+        this.namespace = this.createNamespace(name, config, instance, namespace);
         // Cluster-wide, holding every MCPAgent of every namespace: never deleted by this stack,
         // not on destroy and not when installCrds is switched off.
         this.crd = config.installCrds ? mcpAgentCrd(`${name}-mcpagents-crd`, instance, dataOptions(this, config.protectData)) : undefined;
@@ -94,15 +99,15 @@ export class McpMesh extends pulumi.ComponentResource {
     }
 
     /** The namespace, labelled for Pod Security Standards `restricted`; or the name of an existing one. */
-    private createNamespace(name: string, config: MeshConfig, instance: string): pulumi.Output<string> {
+    private createNamespace(name: string, config: MeshConfig, instance: string, namespace: pulumi.Output<string>): pulumi.Output<string> {
         if (!config.createNamespace) {
-            return pulumi.output(config.namespace);
+            return namespace;
         }
         return new k8s.core.v1.Namespace(
             `${name}-namespace`,
             {
                 metadata: {
-                    name: config.namespace,
+                    name: namespace,
                     labels: {
                         ...labels({ name: MESH, component: "namespace", instance }),
                         "pod-security.kubernetes.io/enforce": "restricted",
@@ -243,6 +248,46 @@ export class McpMesh extends pulumi.ComponentResource {
             { parent: this },
         );
     }
+}
+
+/** Settings a deployed stack keeps (components/k8s/settings-guard.ts), each with its way out. */
+export function fixedSettings(config: MeshConfig, instance: string): FixedSetting[] {
+    const pg = config.database.postgres;
+    const provisioned = config.database.type === "postgres" && pg.mode === "provision";
+    const postgresInit =
+        "the PostgreSQL image creates the role and database only in an empty data directory, so the registry would log in to " +
+        "ones that do not exist. To rename them: ALTER ROLE/ALTER DATABASE ... RENAME TO in the server, then " +
+        "`pulumi state delete` the guard (README: PostgreSQL user and database) and `pulumi up`";
+    return [
+        {
+            key: "namespace",
+            value: config.namespace,
+            wayOut:
+                "a new namespace gets new, empty objects and claims while the data stays in the old one. To move: back up, " +
+                "`pulumi destroy` (namespace and claims are kept), set the namespace, `pulumi up`, restore (README: Changing namespace)",
+        },
+        {
+            key: "instance",
+            value: instance,
+            wayOut:
+                "app.kubernetes.io/instance is in every selector, which cannot change, so every workload would be replaced. " +
+                "Unset, it is the stack name: a `pulumi stack rename` changes it, and setting it to the old value keeps everything",
+        },
+        {
+            key: "database.type",
+            value: config.database.type,
+            wayOut:
+                "the registry's StatefulSet keeps the claim templates it was created with and the data stays in the old database. " +
+                "To switch: back up, `pulumi destroy` (claims are kept), set it, `pulumi up`, restore or start empty " +
+                "(README: Switching the database type)",
+        },
+        ...(provisioned
+            ? [
+                  { key: "database.postgres.user", value: pg.user, wayOut: postgresInit },
+                  { key: "database.postgres.database", value: pg.database, wayOut: postgresInit },
+              ]
+            : []),
+    ];
 }
 
 /**

@@ -42,9 +42,69 @@ function envWithoutEtcdSettings(): NodeJS.ProcessEnv {
     return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("ETCD_")));
 }
 
+/** An image no registry has: kwok reports its pods' containers as failing to pull it (ErrImagePull), as a kubelet would. */
+export const MISSING_IMAGE = "mcpmesh/registry:0.0.0-e2e-missing";
+const IMAGE_KEY = "'.spec.containers.[].image'";
+
+/** kwok stage: a pod with MISSING_IMAGE stays Pending, that container waiting in ErrImagePull, the others unready. */
+const IMAGE_PULL_ERROR_STAGE = `apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: pod-image-pull-error
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'DoesNotExist'
+    - key: ${IMAGE_KEY}
+      operator: 'In'
+      values: ['${MISSING_IMAGE}']
+    - key: '.status.containerStatuses.[].state.waiting.reason'
+      operator: 'NotIn'
+      values: ['ErrImagePull']
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      conditions:
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        type: Initialized
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "False"
+        type: Ready
+        reason: ContainersNotReady
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "False"
+        type: ContainersReady
+        reason: ContainersNotReady
+      containerStatuses:
+      {{ range .spec.containers }}
+      - image: {{ .image | Quote }}
+        name: {{ .name | Quote }}
+        ready: false
+        restartCount: 0
+        {{ if eq .image "${MISSING_IMAGE}" }}
+        state:
+          waiting:
+            reason: ErrImagePull
+            message: {{ printf "failed to pull and unpack image %q: not found" .image | Quote }}
+        {{ else }}
+        state:
+          waiting:
+            reason: PodInitializing
+        {{ end }}
+      {{ end }}
+      phase: Pending
+      startTime: {{ $now | Quote }}
+`;
+
 /**
  * kwok's own stages (from its module), with the volume stages widened from its one
- * `kwok-volume` class to every class of this cluster.
+ * `kwok-volume` class to every class of this cluster, pods of MISSING_IMAGE kept from becoming
+ * ready, and the stage that fails their pull.
  */
 function kwokStages(toolchain: Toolchain, file: string): void {
     const files = [
@@ -61,9 +121,15 @@ function kwokStages(toolchain: Toolchain, file: string): void {
     const classes = STORAGE_CLASSES.map((name) => `'${name}'`).join(", ");
     const docs = files.map((name) => {
         const text = fs.readFileSync(path.join(toolchain.kwokStages, name), "utf8");
-        return text.replace(/self\.spec\.storageClassName == 'kwok-volume'/g, `self.spec.storageClassName in [${classes}]`);
+        const widened = text.replace(/self\.spec\.storageClassName == 'kwok-volume'/g, `self.spec.storageClassName in [${classes}]`);
+        return name === "pod/fast/pod-ready.yaml"
+            ? widened.replace(
+                  "matchExpressions:\n",
+                  `matchExpressions:\n    - key: ${IMAGE_KEY}\n      operator: 'NotIn'\n      values: ['${MISSING_IMAGE}']\n`,
+              )
+            : widened;
     });
-    fs.writeFileSync(file, docs.join("\n---\n"));
+    fs.writeFileSync(file, [...docs, IMAGE_PULL_ERROR_STAGE].join("\n---\n"));
 }
 
 function clusterObjects(): string {

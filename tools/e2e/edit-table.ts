@@ -7,6 +7,7 @@ import { Kubectl } from "./kube";
 import { cliWords, PulumiCli } from "./pulumi-cli";
 import { check, Report } from "./report";
 import { podCreationRefusal } from "./kube";
+import { changedObjects, checkRefusal, snapshot } from "./refused-edits";
 
 /** The objects whose identity is the data: kind, name, namespaced or not. */
 interface DataObject {
@@ -113,6 +114,50 @@ export async function runEditTable({ suite, cli, kubectl, namespace, report, nex
         await up("agent added again");
         sameData(before, "agent added again");
         settled("agent added again");
+    });
+
+    await report.step(
+        suite,
+        "edit: agent mode deployment → customResource → deployment: applies, its retained claim comes back",
+        async () => {
+            const mode = `agents[${nextAgentIndex}].mode`;
+            const before = identities([KEEPER_CLAIM]);
+            cli.configSet(mode, "customResource", { path: true });
+            await up("mode customResource");
+            sameData(before, "mode customResource (the claim is retainOnDelete, left for the controller)");
+            check(kubectl.get("deployment", KEEPER, namespace) === undefined, "mode customResource: the Deployment is still there");
+            check(kubectl.get("mcpagent", KEEPER, namespace) !== undefined, "mode customResource: no MCPAgent");
+            cli.configSet(mode, "deployment", { path: true });
+            await up("mode deployment again");
+            sameData(before, "mode deployment again");
+            check(kubectl.get("mcpagent", KEEPER, namespace) === undefined, "mode deployment again: the MCPAgent is still there");
+            check(kubectl.get("deployment", KEEPER, namespace) !== undefined, "mode deployment again: no Deployment");
+            settled("mode deployment again");
+        },
+    );
+
+    await report.step(suite, "edit: pulumi stack rename with instance unset is refused at preview; the way out applies", () => {
+        const instance = cli.stack;
+        const renamedStack = `${cli.stack}-renamed`;
+        const before = snapshot(kubectl, namespace);
+        // Unset, instance is the stack name (the same value: no change); a rename then changes it.
+        cli.must(["config", "rm", "instance"]);
+        cli.must(["stack", "rename", renamedStack]);
+        const renamed = cli.renamedTo(renamedStack);
+        try {
+            const preview = renamed.exec(["preview"]);
+            checkRefusal(cliWords(preview), preview.status, { refused: [{ key: "instance", was: instance }] }, "pulumi preview");
+            renamed.configSet("instance", instance);
+            const kept = renamed.exec(["preview", "--expect-no-changes", "--diff"]);
+            check(
+                kept.status === 0,
+                `after \`pulumi config set mcp-mesh:instance ${instance}\`, a preview still plans changes:\n${cliWords(kept)}`,
+            );
+        } finally {
+            renamed.must(["stack", "rename", instance]);
+        }
+        const changed = changedObjects(before, snapshot(kubectl, namespace));
+        check(changed.length === 0, `the refused rename changed objects:\n${changed.join("\n")}`);
     });
 
     await report.step(suite, "edit: protectData on, then removing a protected object is refused at preview, nothing changed", async () => {

@@ -5,7 +5,15 @@ import { fail } from "./report";
 export interface KubeObject {
     apiVersion: string;
     kind: string;
-    metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; uid?: string };
+    metadata: {
+        name: string;
+        namespace?: string;
+        labels?: Record<string, string>;
+        annotations?: Record<string, string>;
+        uid?: string;
+        generation?: number;
+        resourceVersion?: string;
+    };
     spec?: Record<string, unknown>;
     status?: Record<string, unknown>;
     data?: Record<string, string>;

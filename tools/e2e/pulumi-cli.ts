@@ -39,6 +39,12 @@ export interface Preview {
     changeSummary: Record<string, number>;
 }
 
+export interface Running {
+    output(): string;
+    interrupt(): void;
+    done: Promise<CommandResult>;
+}
+
 export interface StateResource {
     urn: string;
     type: string;
@@ -81,7 +87,7 @@ export class PulumiCli {
         private readonly toolchain: Toolchain,
         readonly projectDir: string,
         readonly stack: string,
-        stateDir: string,
+        private readonly stateDir: string,
         readonly passphrase = randomBytes(16).toString("hex"),
     ) {
         fs.mkdirSync(stateDir, { recursive: true });
@@ -95,6 +101,11 @@ export class PulumiCli {
             PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
             NO_COLOR: "1",
         };
+    }
+
+    /** The same project and state under another stack name (after `pulumi stack rename`). */
+    renamedTo(stack: string): PulumiCli {
+        return new PulumiCli(this.toolchain, this.projectDir, stack, this.stateDir, this.passphrase);
     }
 
     /** Runs `pulumi <args>` for this stack; returns whatever happened. */
@@ -124,8 +135,8 @@ export class PulumiCli {
         return result;
     }
 
-    /** `pulumi up` (or any long command) in the background, with `watch` called every few seconds. */
-    async watched(args: string[], watch: () => string | undefined): Promise<CommandResult> {
+    /** A long command in the background: its output so far, SIGINT (Pulumi cancels gracefully), and its end. */
+    start(args: string[]): Running {
         const child = spawn(this.toolchain.pulumi, [...args, "--stack", this.stack, "--non-interactive"], {
             env: this.env,
             cwd: this.projectDir,
@@ -134,20 +145,27 @@ export class PulumiCli {
         let stderr = "";
         child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
         child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        const done = new Promise<CommandResult>((resolve) => child.on("close", (code) => resolve({ status: code ?? 1, stdout, stderr })));
+        return { output: () => `${stdout}\n${stderr}`, interrupt: () => void child.kill("SIGINT"), done };
+    }
+
+    /** `pulumi up` (or any long command) in the background, with `watch` called every few seconds. */
+    async watched(args: string[], watch: () => string | undefined): Promise<CommandResult> {
+        const running = this.start(args);
         let stopped: string | undefined;
         const timer = setInterval(() => {
             const reason = stopped ?? watch();
             if (reason && !stopped) {
                 stopped = reason;
-                child.kill("SIGINT");
+                running.interrupt();
             }
         }, 3000);
-        const status = await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? 1)));
+        const result = await running.done;
         clearInterval(timer);
         if (stopped) {
-            fail(`stopped pulumi ${args.join(" ")}: ${stopped}\n${cliWords({ status, stdout, stderr })}`);
+            fail(`stopped pulumi ${args.join(" ")}: ${stopped}\n${cliWords(result)}`);
         }
-        return { status, stdout, stderr };
+        return result;
     }
 
     /** The scratch copy's stack file, to put back after an edit that is only previewed. */

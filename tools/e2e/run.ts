@@ -3,7 +3,7 @@
 //   npm run e2e -- --stack dev       one stack
 //   MCP_MESH_E2E_KUBECONFIG=<file> MCP_MESH_E2E_CONTEXT=<ctx>   use your cluster instead
 //   MCP_MESH_E2E_PULUMI=<path>       use your Pulumi CLI (and its plugins) instead of the built one
-//   npm run e2e -- --stack dev --sabotage restricted|rejected|rewritten|no-retain   must fail (tools/e2e/sabotage.ts)
+//   npm run e2e -- --stack dev --sabotage restricted|rejected|rewritten|no-retain|no-guard   must fail (tools/e2e/sabotage.ts)
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -64,6 +64,7 @@ async function main(): Promise<number> {
                   cluster = await startCluster(toolchain, path.join(runDir, "cluster"));
                   return { kubeconfig: cluster.kubeconfig, context: cluster.context };
               })();
+        // The dynamic-provider host the CLI runs beside itself is put there by toolchain.sh.
         const plugins = toolchain.pluginDir
             ? installPlugins(new PulumiCli(toolchain, repoRoot, "none", path.join(runDir, "plugins-state")), toolchain.pluginDir, repoRoot)
             : [];

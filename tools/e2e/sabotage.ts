@@ -40,6 +40,13 @@ export const SABOTAGES: Record<string, Sabotage> = {
         to: "return { parent, retainOnDelete: false, ...",
         expect: "edit table: data objects changed identity (deleted and recreated)",
     },
+    // A guard that forgets what was deployed: a namespace or database type edit then applies.
+    "no-guard": {
+        file: "components/k8s/settings-guard.ts",
+        from: "failures: guardFailures(olds, news, wayOuts)",
+        to: "failures: guardFailures({}, news, wayOuts)",
+        expect: "edit refused: ... accepted the edit",
+    },
 };
 
 export function applySabotage(name: string, projectDir: string): Sabotage {

@@ -17,6 +17,26 @@ export function stackPlans(repoRoot: string): StackPlan[] {
             secretAgent: { index: 0, name: "hello-world" },
             // Dev runs the day-2 edit table (prod's protectData and three replicas would make it slower, not wiser).
             editTable: { nextAgentIndex: 1 },
+            stuckRollout: true,
+            refusedEdits: [
+                {
+                    title: "namespace mcp-mesh-dev → mcp-mesh-e2e-moved (preview, and up --skip-preview)",
+                    edits: [{ key: "namespace", value: "mcp-mesh-e2e-moved" }],
+                    refused: [{ key: "namespace", was: "mcp-mesh-dev" }],
+                    up: true,
+                    newNamespace: "mcp-mesh-e2e-moved",
+                },
+                {
+                    title: "database.type sqlite → postgres (provisioned)",
+                    // registry.storage is a config error on PostgreSQL: without this the config check, not the guard, refuses.
+                    edits: [
+                        { key: "registry.storage" },
+                        { key: "database.type", value: "postgres" },
+                        { key: "database.postgres.mode", value: "provision" },
+                    ],
+                    refused: [{ key: "database.type", was: "sqlite" }],
+                },
+            ],
         },
         {
             stack: "prod",
@@ -32,6 +52,19 @@ export function stackPlans(repoRoot: string): StackPlan[] {
             secretAgent: { index: 0, name: "data-processor" },
             // Mutual TLS from the program's own CA (Pulumi.prod.yaml).
             tls: true,
+            refusedEdits: [
+                {
+                    title: "the provisioned PostgreSQL's database.postgres.user and .database",
+                    edits: [
+                        { key: "database.postgres.user", value: "registry" },
+                        { key: "database.postgres.database", value: "mesh" },
+                    ],
+                    refused: [
+                        { key: "database.postgres.user", was: "mcp_mesh" },
+                        { key: "database.postgres.database", was: "mcp_mesh_registry" },
+                    ],
+                },
+            ],
         },
     ];
 }

@@ -9,6 +9,8 @@ import { isKubeObject, Kubectl, KubeObject, podCreationRefusal } from "./kube";
 import { liveDifferences } from "./live-diff";
 import { runEditTable } from "./edit-table";
 import { runTlsChecks } from "./tls-checks";
+import { RefusedEdit, runRefusedEdits } from "./refused-edits";
+import { runStuckRollout } from "./stuck-rollout";
 import { applySabotage } from "./sabotage";
 import { cliWords, copyProject, describeUrn, Preview, PreviewStep, PulumiCli, SECRET_SIGNATURE, StateResource } from "./pulumi-cli";
 import { check, Report, StepFailure } from "./report";
@@ -35,6 +37,10 @@ export interface StackPlan {
     tls?: boolean;
     /** Run the day-2 edit table (tools/e2e/edit-table.ts); its agent takes this index in `agents`. */
     editTable?: { nextAgentIndex: number };
+    /** Edits of settings the stack keeps, each refused at preview with nothing changed (tools/e2e/refused-edits.ts). */
+    refusedEdits?: RefusedEdit[];
+    /** Run the bad-image rollout and its runbook (tools/e2e/stuck-rollout.ts; a one-replica registry). */
+    stuckRollout?: boolean;
     /** A deliberate defect applied to the scratch copy (tools/e2e/sabotage.ts). */
     sabotage?: string;
 }
@@ -367,6 +373,12 @@ export async function runStack(plan: StackPlan, { toolchain, access, runDir, rep
 
     if (plan.editTable) {
         await runEditTable({ suite, cli, kubectl, namespace, report, nextAgentIndex: plan.editTable.nextAgentIndex });
+    }
+    if (plan.refusedEdits) {
+        await runRefusedEdits(suite, { cli, kubectl, namespace, report, edits: plan.refusedEdits });
+    }
+    if (plan.stuckRollout) {
+        await runStuckRollout(suite, { cli, kubectl, namespace, report });
     }
 
     await report.step(suite, "pulumi preview --policy-pack policy passes", () => {

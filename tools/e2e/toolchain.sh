@@ -141,7 +141,8 @@ build_kwok() {
     stamp kwok "$KWOK_VERSION"
 }
 
-# The CLI runs dynamic providers (tls.source=pulumi's CA) through the plugin bundled beside it;
+# The CLI runs dynamic providers (tls.source=pulumi's CA, the settings guard) through the plugin
+# a CLI release bundles beside it (it does not look on PATH with PULUMI_IGNORE_AMBIENT_PLUGINS);
 # @pulumi/pulumi ships the same launcher, which runs the SDK's dynamic-provider host.
 install_dynamic_provider() {
     local launcher="$HERE/../../node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
