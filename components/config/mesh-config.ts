@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { dnsLabel, imagePullSecrets, labelValue } from "./k8s-schemas";
 import { backupSchema } from "./backup";
+import { dashboardSchema } from "./dashboard";
 import { formatIssues } from "./errors";
 import { AgentConfig, agentsSchema, maxPods } from "./agents";
 import { databaseSchema, PostgresConfig as MeshConfigPostgres } from "./database";
@@ -47,6 +48,8 @@ export const meshSchema = z
         agents: agentsSchema.default([]),
         storage: sharedStorageSchema.prefault({}),
         backup: backupSchema.prefault({}),
+        /** MCP Mesh's dashboard (meshui): agents, capabilities, dependencies; port-forward, or an Ingress for `host`. */
+        dashboard: dashboardSchema.prefault({}),
         /** Mutual TLS for every mesh connection, and where the certificates come from. */
         tls: tlsSchema.prefault({}),
         /** Keep the database and backups through `pulumi destroy` and replacements (protect + retainOnDelete). */

@@ -16,7 +16,7 @@ import { rolloutTimeouts } from "../k8s/rollout";
 import { secretChecksum } from "../k8s/secret-checksum";
 import { certificateAnnotation, MeshTlsArgs, meshTlsVolumes, ProbeKind, registryExecProbe } from "../k8s/mesh-tls";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
-import { Container, EnvVar, Probe, Volume, VolumeMount } from "../k8s/types";
+import { Container, EnvVar, NetworkPolicyPeer, Probe, Volume, VolumeMount } from "../k8s/types";
 
 /** Registry Secret keys on PostgreSQL: the role's password (PGPASSWORD), and a libpq service file for the backup job. */
 export const DATABASE_PASSWORD_KEY = "database-password";
@@ -64,6 +64,8 @@ export interface RegistryArgs {
      * mounted as POSTGRES_CA_DIR/ca.crt; the endpoint's sslRootCert names that file. Default: none.
      */
     postgresCa?: PostgresCa;
+    /** Pods besides agents and registry peers that call the registry (e.g. the dashboard's). Default: none. */
+    clients?: NetworkPolicyPeer[];
 }
 
 export class Registry extends pulumi.ComponentResource {
@@ -276,7 +278,7 @@ export class Registry extends pulumi.ComponentResource {
     }
 
     /** The disruption budget (more than one replica), the NetworkPolicy, and the ServiceMonitor when asked for. */
-    private createPolicies({ name, registry, labels, scheme }: Parts): void {
+    private createPolicies({ name, args, registry, labels, scheme }: Parts): void {
         const { selector, meta } = labels;
         const child = { parent: this };
         if (registry.replicas > 1) {
@@ -298,8 +300,8 @@ export class Registry extends pulumi.ComponentResource {
                     podSelector: { matchLabels: selector },
                     policyTypes: ["Ingress"],
                     ingress: [
-                        // Agents and registry peers in this namespace.
-                        kube.allowFrom([kube.MESH_PEERS], registry.port),
+                        // Agents and registry peers in this namespace, and the other clients the mesh runs.
+                        kube.allowFrom([kube.MESH_PEERS, ...(args.clients ?? [])], registry.port),
                         // Prometheus scrapes /metrics on the HTTP port.
                         ...(scraped ? [kube.allowFrom([kube.namespacePeer(registry.monitoring.namespace)], registry.port)] : []),
                     ],
