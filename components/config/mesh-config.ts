@@ -67,6 +67,14 @@ export const meshSchema = z
                 message: "requires database.type=postgres (SQLite is single-writer; each replica would keep its own diverging database)",
             });
         }
+        if (registry.drain.enabled && registry.drain.adminPort === registry.port) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["registry", "drain", "adminPort"],
+                input: registry.drain.adminPort,
+                message: `must differ from registry.port (${registry.port}): the admin listener is a second, plain-HTTP port`,
+            });
+        }
         if (registry.heartbeat.evictionThreshold <= registry.heartbeat.timeoutThreshold) {
             ctx.addIssue({
                 code: "custom",

@@ -9,7 +9,16 @@ import * as kube from "../k8s/builders";
 import { checksum } from "../k8s/checksum";
 import { requestedStorageAnnotations } from "../k8s/data-protection";
 import { pgServiceFile, POSTGRES_CA_DIR, PostgresCa } from "../data/database-url";
-import { DATA_DIR, REGISTRY_HEALTH_PATH, REGISTRY_READY_PATH, registryArgs, RegistryDatabase, registrySettings, TLS_DIR } from "./settings";
+import {
+    DATA_DIR,
+    drainCommand,
+    REGISTRY_HEALTH_PATH,
+    REGISTRY_READY_PATH,
+    registryArgs,
+    RegistryDatabase,
+    registrySettings,
+    TLS_DIR,
+} from "./settings";
 import { REGISTRY_CONFIGMAP, REGISTRY_HEADLESS, REGISTRY_NAME, REGISTRY_SECRET } from "../k8s/names";
 import { requireMutableConfig } from "../k8s/provider-settings";
 import { rolloutTimeouts } from "../k8s/rollout";
@@ -228,7 +237,8 @@ export class Registry extends pulumi.ComponentResource {
                             ...kube.pullSecrets(parts.args.imagePullSecrets),
                             securityContext: restrictedPodSecurity(),
                             enableServiceLinks: false,
-                            terminationGracePeriodSeconds: 30,
+                            // Long enough for the preStop drain to let in-flight jobs finish.
+                            terminationGracePeriodSeconds: registry.drain.enabled ? registry.drain.gracePeriodSeconds : 30,
                             ...(registry.priorityClassName ? { priorityClassName: registry.priorityClassName } : {}),
                             affinity: registry.affinity ?? kube.spreadOverNodes(selector, registry.spread),
                             topologySpreadConstraints: kube.topologySpread(selector, ["topology.kubernetes.io/zone"]),
@@ -251,6 +261,9 @@ export class Registry extends pulumi.ComponentResource {
                                     livenessProbe: httpProbe("liveness", REGISTRY_HEALTH_PATH, registry.probes.liveness),
                                     // Not ready while the database cannot serve (/health would still say 200).
                                     readinessProbe: httpProbe("readiness", REGISTRY_READY_PATH, registry.probes.readiness),
+                                    ...(registry.drain.enabled
+                                        ? { lifecycle: { preStop: { exec: { command: drainCommand(registry.drain.adminPort) } } } }
+                                        : {}),
                                     volumeMounts: mounts,
                                 },
                             ],
@@ -272,7 +285,13 @@ export class Registry extends pulumi.ComponentResource {
                 ...child,
                 dependsOn: [...(settings.secret ? [settings.secret] : []), ...(parts.args.dependsOn ?? [])],
                 ignoreChanges: ["spec.volumeClaimTemplates"],
-                customTimeouts: rolloutTimeouts(registry.replicas, registry.probes),
+                // A rolling update also waits for each old replica to drain.
+                customTimeouts: rolloutTimeouts(
+                    registry.replicas,
+                    registry.probes,
+                    0,
+                    registry.drain.enabled ? registry.drain.gracePeriodSeconds : 0,
+                ),
             },
         );
     }
