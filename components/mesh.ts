@@ -240,7 +240,7 @@ export class McpMesh extends pulumi.ComponentResource {
                 namespace: this.namespace,
                 instance,
                 registryUrl: this.registry.url,
-                registry: { pods: selectorLabels({ name: REGISTRY_NAME, instance }), port: config.registry.port },
+                registry: { pods: this.registry.podSelector, port: config.registry.port },
                 imagePullSecrets: config.imagePullSecrets,
                 ...(config.tls.enabled
                     ? { meshTls: { secretName: tlsSecretName(DASHBOARD_NAME), certificateFingerprint: fingerprints?.get(DASHBOARD_NAME) } }

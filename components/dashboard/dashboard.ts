@@ -136,7 +136,11 @@ export class Dashboard extends pulumi.ComponentResource {
                     minReadySeconds: MIN_READY_SECONDS,
                     revisionHistoryLimit: 5,
                     template: {
-                        metadata: { labels: labels.workload, annotations: certificateAnnotation(args.meshTls) },
+                        // No empty map: the API server drops it, and the live object would differ from the state.
+                        metadata: {
+                            labels: labels.workload,
+                            ...(args.meshTls?.certificateFingerprint ? { annotations: certificateAnnotation(args.meshTls) } : {}),
+                        },
                         spec: {
                             automountServiceAccountToken: false,
                             ...kube.pullSecrets(args.imagePullSecrets),

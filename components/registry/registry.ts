@@ -83,6 +83,8 @@ export class Registry extends pulumi.ComponentResource {
     /** In-cluster URL of the registry API, e.g. http://mcp-mesh-registry.mcp-mesh.svc.cluster.local:8000. */
     public readonly url: pulumi.Output<string>;
     public readonly statefulSet: k8s.apps.v1.StatefulSet;
+    /** Selector labels of the registry's pods, for a client's NetworkPolicy egress (e.g. a Dashboard's). */
+    public readonly podSelector: Record<string, string>;
 
     constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Registry", name, {}, opts);
@@ -107,6 +109,7 @@ export class Registry extends pulumi.ComponentResource {
         this.statefulSet = this.createStatefulSet(parts, settings, service.headless);
         this.createPolicies(parts);
 
+        this.podSelector = parts.labels.selector;
         this.serviceName = service.client.metadata.name;
         this.url = pulumi.interpolate`${parts.scheme.toLowerCase()}://${service.client.metadata.name}.${service.client.metadata.namespace}.svc.cluster.local:${registry.port}`;
         this.registerOutputs({ serviceName: this.serviceName, url: this.url });

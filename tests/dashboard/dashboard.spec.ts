@@ -92,6 +92,8 @@ describe("dashboard render", () => {
         const pod = podTemplate(find(objects, "Deployment", "mcp-mesh-dashboard"))?.spec;
         assert.equal(pod?.securityContext?.runAsUser, 1000, "the mcpmesh/ui image's user");
         assert.equal(ofKind(objects, "Ingress").length, 0);
+        // An empty map would be dropped by the API server (the e2e's live-object check): none rendered.
+        assert.equal(podTemplate(find(objects, "Deployment", "mcp-mesh-dashboard"))?.metadata.annotations, undefined);
         assert.equal(ofKind(objects, "PodDisruptionBudget").filter((o) => o.metadata.name === "mcp-mesh-dashboard").length, 0);
     });
 
