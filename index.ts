@@ -22,3 +22,4 @@ export const registryUrl = outputs.registryUrl;
 export const registryService = outputs.registryService;
 export const kubectl = outputs.kubectl;
 export const agents = outputs.agents;
+export const dashboard = outputs.dashboard;

@@ -12,7 +12,8 @@ import { meshNetworkPolicies, postgresPodLabels } from "./k8s/network-policies";
 import { Postgres } from "./data/postgres";
 import { POSTGRES_CA_FILE, PostgresCa, PostgresEndpoint } from "./data/database-url";
 import { Registry } from "./registry/registry";
-import { MESH, POSTGRES_NAME, REGISTRY_HEADLESS, REGISTRY_NAME, tlsSecretName } from "./k8s/names";
+import { Dashboard } from "./dashboard/dashboard";
+import { DASHBOARD_NAME, MESH, POSTGRES_NAME, REGISTRY_HEADLESS, REGISTRY_NAME, tlsSecretName } from "./k8s/names";
 import { meshCertificates, serviceDnsNames } from "./k8s/cert-manager";
 import { CertificateFingerprints, programCertificates } from "./k8s/mesh-ca-secrets";
 import { hours } from "./config/tls";
@@ -36,6 +37,8 @@ export class McpMesh extends pulumi.ComponentResource {
     public readonly crd?: k8s.apiextensions.v1.CustomResourceDefinition;
     /** One per `agents` entry, in config order. */
     public readonly agents: Agent[];
+    /** The dashboard, when `dashboard.enabled`. */
+    public readonly dashboard?: Dashboard;
 
     constructor(name: string, args: McpMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:McpMesh", name, {}, opts);
@@ -71,6 +74,7 @@ export class McpMesh extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        this.dashboard = config.dashboard.enabled ? this.createDashboard(name, config, instance, fingerprints) : undefined;
         this.backup = config.backup.enabled ? this.createBackup(name, config, instance) : undefined;
         meshNetworkPolicies(
             name,
@@ -143,6 +147,8 @@ export class McpMesh extends pulumi.ComponentResource {
                 ],
             },
             ...config.agents.map((agent) => ({ name: agent.name, dnsNames: serviceDnsNames(agent.name, namespace) })),
+            // A client of the registry only: its certificate names its Service like the others'.
+            ...(config.dashboard.enabled ? [{ name: DASHBOARD_NAME, dnsNames: serviceDnsNames(DASHBOARD_NAME, namespace) }] : []),
             // The provisioned PostgreSQL: the name its clients dial (verify-full checks it).
             ...(config.database.type === "postgres" && config.database.postgres.mode === "provision"
                 ? [{ name: POSTGRES_NAME, dnsNames: serviceDnsNames(POSTGRES_NAME, namespace) }]
@@ -217,6 +223,32 @@ export class McpMesh extends pulumi.ComponentResource {
                 imagePullSecrets: config.imagePullSecrets,
                 ...(config.tls.enabled
                     ? { meshTls: { secretName: tlsSecretName(REGISTRY_NAME), certificateFingerprint: fingerprints?.get(REGISTRY_NAME) } }
+                    : {}),
+                clients: config.dashboard.enabled
+                    ? [{ podSelector: { matchLabels: selectorLabels({ name: DASHBOARD_NAME, instance }) } }]
+                    : [],
+            },
+            { parent: this },
+        );
+    }
+
+    private createDashboard(
+        name: string,
+        config: MeshConfig,
+        instance: string,
+        fingerprints: CertificateFingerprints | undefined,
+    ): Dashboard {
+        return new Dashboard(
+            `${name}-dashboard`,
+            {
+                dashboard: config.dashboard,
+                namespace: this.namespace,
+                instance,
+                registryUrl: this.registry.url,
+                registry: { pods: this.registry.podSelector, port: config.registry.port },
+                imagePullSecrets: config.imagePullSecrets,
+                ...(config.tls.enabled
+                    ? { meshTls: { secretName: tlsSecretName(DASHBOARD_NAME), certificateFingerprint: fingerprints?.get(DASHBOARD_NAME) } }
                     : {}),
             },
             { parent: this },

@@ -10,6 +10,8 @@ export interface StackOutputs {
     kubectl: pulumi.Output<Record<string, string>>;
     /** Per agent: its in-cluster URL (mode deployment), or the MCPAgent a controller reconciles. */
     agents: pulumi.Output<Record<string, string>>;
+    /** With `dashboard.enabled`: its in-cluster URL, the port-forward command that opens it, and its Ingress URL (`dashboard.host`). */
+    dashboard?: pulumi.Output<Record<string, string>>;
 }
 
 /**
@@ -46,5 +48,16 @@ export function program(opts?: pulumi.ComponentResourceOptions, securePaths?: re
                 ),
             )
             .apply((endpoints) => Object.fromEntries(mesh.agents.map((agent, i) => [agent.agentName, endpoints[i]]))),
+        ...(mesh.dashboard
+            ? {
+                  dashboard: pulumi
+                      .all([mesh.dashboard.url, mesh.dashboard.portForward])
+                      .apply(([url, portForward]): Record<string, string> => ({
+                          url,
+                          portForward,
+                          ...(mesh.dashboard?.externalUrl ? { externalUrl: mesh.dashboard.externalUrl } : {}),
+                      })),
+              }
+            : {}),
     };
 }

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Agent, agentConfig } from "../components/agents";
 import { parseMeshConfig } from "../components/config/mesh-config";
 import { McpMesh } from "../components/mesh";
+import { Dashboard } from "../components/dashboard";
 import { meshProvider, Registry, registryConfig } from "../components/registry";
 import { renderStack } from "./support/render";
 import { find, ofKind } from "./support/stacks";
@@ -24,7 +25,7 @@ function bareRegistry(opts: pulumi.ComponentResourceOptions) {
 }
 
 describe("components in a bare program (no stack config)", () => {
-    it("builds a Registry and one Agent from their own Args, wired through the registry's URL", async () => {
+    it("builds a Registry, one Agent and a Dashboard from their own Args, wired through the registry's URL", async () => {
         const { objects, outputs } = await renderStack({
             stack: "bare",
             config: NO_CONFIG,
@@ -44,11 +45,34 @@ describe("components in a bare program (no stack config)", () => {
                     },
                     opts,
                 );
-                return { registryUrl: registry.url, agentUrl: agent.url };
+                const dashboard = new Dashboard(
+                    "ui",
+                    {
+                        namespace: namespace.metadata.name,
+                        registryUrl: registry.url,
+                        registry: { pods: registry.podSelector, port: 9000 },
+                    },
+                    opts,
+                );
+                return { registryUrl: registry.url, agentUrl: agent.url, dashboardUrl: dashboard.url };
             },
         });
         assert.equal(outputs.registryUrl, "http://mcp-mesh-registry.tools.svc.cluster.local:9000");
         assert.equal(outputs.agentUrl, "http://hello.tools.svc.cluster.local:8080");
+        assert.equal(outputs.dashboardUrl, "http://mcp-mesh-dashboard.tools.svc.cluster.local:3080/");
+        const dashboardEgress = (find(objects, "NetworkPolicy", "mcp-mesh-dashboard").spec as { egress: unknown[] }).egress;
+        assert.deepEqual(dashboardEgress, [
+            {
+                to: [
+                    {
+                        podSelector: {
+                            matchLabels: { "app.kubernetes.io/name": "mcp-mesh-registry", "app.kubernetes.io/instance": "bare" },
+                        },
+                    },
+                ],
+                ports: [{ port: 9000, protocol: "TCP" }],
+            },
+        ]);
         const statefulSet = find(objects, "StatefulSet", "mcp-mesh-registry");
         assert.equal(statefulSet.metadata.namespace, "tools");
         // Defaults of its own: the instance is the stack, one SQLite replica with its volume.

@@ -15,6 +15,7 @@ const FOLDER_RANK: Record<string, number> = {
     data: 2, // PostgreSQL and the DSN
     registry: 3,
     agents: 3,
+    dashboard: 3, // a registry client: takes the registry's URL and pods as Args, imports no registry file
     backup: 4, // backs up the registry's database
     ".": 5, // mesh.ts and program.ts: the composition
 };

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { dnsLabel, imagePullSecrets, labelValue } from "./k8s-schemas";
 import { backupSchema } from "./backup";
+import { dashboardSchema } from "./dashboard";
 import { formatIssues } from "./errors";
 import { AgentConfig, agentsSchema, maxPods } from "./agents";
 import { databaseSchema, PostgresConfig as MeshConfigPostgres } from "./database";
@@ -47,6 +48,8 @@ export const meshSchema = z
         agents: agentsSchema.default([]),
         storage: sharedStorageSchema.prefault({}),
         backup: backupSchema.prefault({}),
+        /** MCP Mesh's dashboard (meshui): agents, capabilities, dependencies; port-forward, or an Ingress for `host`. */
+        dashboard: dashboardSchema.prefault({}),
         /** Mutual TLS for every mesh connection, and where the certificates come from. */
         tls: tlsSchema.prefault({}),
         /** Keep the database and backups through `pulumi destroy` and replacements (protect + retainOnDelete). */
@@ -62,6 +65,14 @@ export const meshSchema = z
                 path: ["registry", "replicas"],
                 input: registry.replicas,
                 message: "requires database.type=postgres (SQLite is single-writer; each replica would keep its own diverging database)",
+            });
+        }
+        if (registry.drain.enabled && registry.drain.adminPort === registry.port) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["registry", "drain", "adminPort"],
+                input: registry.drain.adminPort,
+                message: `must differ from registry.port (${registry.port}): the admin listener is a second, plain-HTTP port`,
             });
         }
         if (registry.heartbeat.evictionThreshold <= registry.heartbeat.timeoutThreshold) {

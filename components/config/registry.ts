@@ -63,6 +63,19 @@ export const registrySchema = z.strictObject({
     tolerations: z.array(toleration).default([]),
     nodeSelector: nodeSelector.default({}),
     priorityClassName: z.string().min(1).optional(),
+    /**
+     * Restarts that drain first: MCP_MESH_ADMIN_PORT opens the registry's plain-HTTP admin listener
+     * (/admin/drain), which a preStop hook asks to drain (new job dispatch pauses, in-flight jobs
+     * finish) and waits on, within `gracePeriodSeconds` (the pod's terminationGracePeriodSeconds).
+     */
+    drain: z
+        .strictObject({
+            enabled: z.boolean().default(true),
+            /** Used only from inside the pod (the NetworkPolicy admits registry.port alone). */
+            adminPort: port.default(8001),
+            gracePeriodSeconds: z.number().int().min(1).max(3600).default(120),
+        })
+        .prefault({}),
     /** A kubernetes.io/tls Secret: mounted, MCP_MESH_TLS_MODE=auto, probes and URL speak HTTPS. */
     tls: z.strictObject({ secretName: dnsLabel.optional() }).prefault({}),
     monitoring: z

@@ -107,6 +107,16 @@ export function registryExecProbe(kind: ProbeKind, path: string, port: number, t
 }
 
 /**
+ * A probe of a mesh client that serves plain HTTP itself (the dashboard; image debian:12-slim
+ * with wget): GET `path` on its own port, with the renewal check of the client certificate it
+ * loaded at start (meshui does not reload it either).
+ */
+export function clientExecProbe(kind: ProbeKind, path: string, port: number, timing: ProbeTiming): Probe {
+    const get = `wget -q -O /dev/null --tries=1 --timeout=${timing.timeoutSeconds} http://127.0.0.1:${port}${path}`;
+    return { exec: { command: ["sh", "-c", [...renewalCheck(kind), get].join("\n")] }, ...timing };
+}
+
+/**
  * An agent's probe (image: python, whose entrypoint it is): the same with the runtime's Python,
  * through sh for the renewal check.
  */

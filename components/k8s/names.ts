@@ -26,6 +26,9 @@ export const BACKUP_SCRIPTS = "mcp-mesh-backup-scripts";
 /** The SQLite claim of registry pod 0 (claim template `data`; one replica runs on SQLite). */
 export const SQLITE_CLAIM = `data-${REGISTRY_NAME}-0`;
 
+/** The dashboard's Deployment, Service, NetworkPolicy, PDB and Ingress (`dashboard.enabled`). */
+export const DASHBOARD_NAME = "mcp-mesh-dashboard";
+
 /** Namespace-wide NetworkPolicies (components/k8s/network-policies.ts). */
 export const DEFAULT_DENY_POLICY = "mcp-mesh-default-deny";
 export const DNS_POLICY = "mcp-mesh-allow-dns";
@@ -63,6 +66,7 @@ export const RESERVED_NAMES = [
     REGISTRY_NAME,
     REGISTRY_HEADLESS,
     POSTGRES_NAME,
+    DASHBOARD_NAME,
     BACKUP_NAME,
     ...NETWORK_POLICY_NAMES,
     SELF_SIGNED_ISSUER,

@@ -25,15 +25,17 @@ export function probeBudgetSeconds(probe: ProbeTiming): number {
 /**
  * Create and update timeouts for a workload whose `pods` start one after another (an
  * OrderedReady StatefulSet, a Deployment surging one pod at a time): each pod may use its whole
- * startup and readiness budget plus a start margin; clamped to 5–30 minutes. Deletes keep the
- * provider's default.
+ * startup and readiness budget plus a start margin, and `stopSeconds` for the old pod it
+ * replaces to stop (a drain); clamped to 5–30 minutes. Deletes keep the provider's default.
  */
 export function rolloutTimeouts(
     pods: number,
     probes: { startup?: ProbeTiming; readiness: ProbeTiming },
     minReadySeconds = 0,
+    stopSeconds = 0,
 ): pulumi.CustomTimeouts {
-    const perPod = (probes.startup ? probeBudgetSeconds(probes.startup) : 0) + probeBudgetSeconds(probes.readiness) + minReadySeconds;
+    const perPod =
+        (probes.startup ? probeBudgetSeconds(probes.startup) : 0) + probeBudgetSeconds(probes.readiness) + minReadySeconds + stopSeconds;
     const total = Math.min(MAX_SECONDS, Math.max(MIN_SECONDS, Math.max(1, pods) * (perPod + POD_START_MARGIN_SECONDS)));
     return { create: `${total}s`, update: `${total}s` };
 }

@@ -9,14 +9,23 @@ import * as kube from "../k8s/builders";
 import { checksum } from "../k8s/checksum";
 import { requestedStorageAnnotations } from "../k8s/data-protection";
 import { pgServiceFile, POSTGRES_CA_DIR, PostgresCa } from "../data/database-url";
-import { DATA_DIR, REGISTRY_HEALTH_PATH, REGISTRY_READY_PATH, registryArgs, RegistryDatabase, registrySettings, TLS_DIR } from "./settings";
+import {
+    DATA_DIR,
+    drainCommand,
+    REGISTRY_HEALTH_PATH,
+    REGISTRY_READY_PATH,
+    registryArgs,
+    RegistryDatabase,
+    registrySettings,
+    TLS_DIR,
+} from "./settings";
 import { REGISTRY_CONFIGMAP, REGISTRY_HEADLESS, REGISTRY_NAME, REGISTRY_SECRET } from "../k8s/names";
 import { requireMutableConfig } from "../k8s/provider-settings";
 import { rolloutTimeouts } from "../k8s/rollout";
 import { secretChecksum } from "../k8s/secret-checksum";
 import { certificateAnnotation, MeshTlsArgs, meshTlsVolumes, ProbeKind, registryExecProbe } from "../k8s/mesh-tls";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
-import { Container, EnvVar, Probe, Volume, VolumeMount } from "../k8s/types";
+import { Container, EnvVar, NetworkPolicyPeer, Probe, Volume, VolumeMount } from "../k8s/types";
 
 /** Registry Secret keys on PostgreSQL: the role's password (PGPASSWORD), and a libpq service file for the backup job. */
 export const DATABASE_PASSWORD_KEY = "database-password";
@@ -64,6 +73,8 @@ export interface RegistryArgs {
      * mounted as POSTGRES_CA_DIR/ca.crt; the endpoint's sslRootCert names that file. Default: none.
      */
     postgresCa?: PostgresCa;
+    /** Pods besides agents and registry peers that call the registry (e.g. the dashboard's). Default: none. */
+    clients?: NetworkPolicyPeer[];
 }
 
 export class Registry extends pulumi.ComponentResource {
@@ -72,6 +83,8 @@ export class Registry extends pulumi.ComponentResource {
     /** In-cluster URL of the registry API, e.g. http://mcp-mesh-registry.mcp-mesh.svc.cluster.local:8000. */
     public readonly url: pulumi.Output<string>;
     public readonly statefulSet: k8s.apps.v1.StatefulSet;
+    /** Selector labels of the registry's pods, for a client's NetworkPolicy egress (e.g. a Dashboard's). */
+    public readonly podSelector: Record<string, string>;
 
     constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Registry", name, {}, opts);
@@ -96,6 +109,7 @@ export class Registry extends pulumi.ComponentResource {
         this.statefulSet = this.createStatefulSet(parts, settings, service.headless);
         this.createPolicies(parts);
 
+        this.podSelector = parts.labels.selector;
         this.serviceName = service.client.metadata.name;
         this.url = pulumi.interpolate`${parts.scheme.toLowerCase()}://${service.client.metadata.name}.${service.client.metadata.namespace}.svc.cluster.local:${registry.port}`;
         this.registerOutputs({ serviceName: this.serviceName, url: this.url });
@@ -226,7 +240,8 @@ export class Registry extends pulumi.ComponentResource {
                             ...kube.pullSecrets(parts.args.imagePullSecrets),
                             securityContext: restrictedPodSecurity(),
                             enableServiceLinks: false,
-                            terminationGracePeriodSeconds: 30,
+                            // Long enough for the preStop drain to let in-flight jobs finish.
+                            terminationGracePeriodSeconds: registry.drain.enabled ? registry.drain.gracePeriodSeconds : 30,
                             ...(registry.priorityClassName ? { priorityClassName: registry.priorityClassName } : {}),
                             affinity: registry.affinity ?? kube.spreadOverNodes(selector, registry.spread),
                             topologySpreadConstraints: kube.topologySpread(selector, ["topology.kubernetes.io/zone"]),
@@ -249,6 +264,9 @@ export class Registry extends pulumi.ComponentResource {
                                     livenessProbe: httpProbe("liveness", REGISTRY_HEALTH_PATH, registry.probes.liveness),
                                     // Not ready while the database cannot serve (/health would still say 200).
                                     readinessProbe: httpProbe("readiness", REGISTRY_READY_PATH, registry.probes.readiness),
+                                    ...(registry.drain.enabled
+                                        ? { lifecycle: { preStop: { exec: { command: drainCommand(registry.drain.adminPort) } } } }
+                                        : {}),
                                     volumeMounts: mounts,
                                 },
                             ],
@@ -270,13 +288,19 @@ export class Registry extends pulumi.ComponentResource {
                 ...child,
                 dependsOn: [...(settings.secret ? [settings.secret] : []), ...(parts.args.dependsOn ?? [])],
                 ignoreChanges: ["spec.volumeClaimTemplates"],
-                customTimeouts: rolloutTimeouts(registry.replicas, registry.probes),
+                // A rolling update also waits for each old replica to drain.
+                customTimeouts: rolloutTimeouts(
+                    registry.replicas,
+                    registry.probes,
+                    0,
+                    registry.drain.enabled ? registry.drain.gracePeriodSeconds : 0,
+                ),
             },
         );
     }
 
     /** The disruption budget (more than one replica), the NetworkPolicy, and the ServiceMonitor when asked for. */
-    private createPolicies({ name, registry, labels, scheme }: Parts): void {
+    private createPolicies({ name, args, registry, labels, scheme }: Parts): void {
         const { selector, meta } = labels;
         const child = { parent: this };
         if (registry.replicas > 1) {
@@ -298,8 +322,8 @@ export class Registry extends pulumi.ComponentResource {
                     podSelector: { matchLabels: selector },
                     policyTypes: ["Ingress"],
                     ingress: [
-                        // Agents and registry peers in this namespace.
-                        kube.allowFrom([kube.MESH_PEERS], registry.port),
+                        // Agents and registry peers in this namespace, and the other clients the mesh runs.
+                        kube.allowFrom([kube.MESH_PEERS, ...(args.clients ?? [])], registry.port),
                         // Prometheus scrapes /metrics on the HTTP port.
                         ...(scraped ? [kube.allowFrom([kube.namespacePeer(registry.monitoring.namespace)], registry.port)] : []),
                     ],

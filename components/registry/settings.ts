@@ -10,6 +10,8 @@ export const TLS_DIR = "/etc/mcp-mesh/tls";
 /** Readiness: `/health` stays 200 while the database is down; `/agents` then answers 500. */
 export const REGISTRY_READY_PATH = "/agents";
 export const REGISTRY_HEALTH_PATH = "/health";
+/** On the admin port: GET answers {"draining":bool,"live_claims":n}, POST starts draining. */
+export const REGISTRY_DRAIN_PATH = "/admin/drain";
 
 /** The container's args: the image's CMD flags override HOST/PORT, so the port is passed here. */
 export function registryArgs(port: number): string[] {
@@ -46,5 +48,21 @@ export function registrySettings(registry: RegistryConfig, database: RegistryDat
             ? { MCP_MESH_TLS_MODE: "auto", MCP_MESH_TLS_CERT: `${TLS_DIR}/tls.crt`, MCP_MESH_TLS_KEY: `${TLS_DIR}/tls.key` }
             : {}),
         ...(meshTls ? { ...meshTlsEnv(), ...registryTrustEnv() } : {}),
+        ...(registry.drain.enabled ? { MCP_MESH_ADMIN_PORT: String(registry.drain.adminPort) } : {}),
     };
+}
+
+/**
+ * The preStop hook (image debian:12-slim: sh, GNU wget, grep): POST /admin/drain on the admin
+ * port (a kubelet httpGet hook can only GET), then wait while jobs are claimed; the kubelet
+ * stops waiting at terminationGracePeriodSeconds. A registry that does not answer is not waited on.
+ */
+export function drainCommand(adminPort: number): string[] {
+    const url = `http://127.0.0.1:${adminPort}${REGISTRY_DRAIN_PATH}`;
+    const wget = "wget -q -O - --tries=1 --timeout=5";
+    return [
+        "sh",
+        "-c",
+        [`${wget} --post-data= ${url} || exit 0`, `while ${wget} ${url} | grep -q '"live_claims":[1-9]'; do sleep 1; done`].join("\n"),
+    ];
 }

@@ -76,6 +76,24 @@ describe("network policies (prod): default deny, minimal allows", () => {
         assert.ok(!net.allows(postgres, registry, 8000));
     });
 
+    it("keeps the registry's admin port (drain) to the pod itself: no agent, replica or dashboard reaches it", () => {
+        const dashboard = podOf(objects, "Deployment", "mcp-mesh-dashboard");
+        for (const pod of [agent, controllerPod, registry, dashboard]) {
+            assert.ok(!net.allows(pod, registry, 8001), JSON.stringify(pod.labels));
+        }
+    });
+
+    it("lets the dashboard reach the registry's API and nothing else; nobody in the namespace reaches the dashboard", () => {
+        const dashboard = podOf(objects, "Deployment", "mcp-mesh-dashboard");
+        assert.ok(net.allows(dashboard, registry, 8000));
+        assert.ok(!net.allows(dashboard, agent, 8080), "the dashboard calls no agent");
+        assert.ok(!net.allows(dashboard, postgres, 5432));
+        assert.ok(!net.allows(dashboard, INTERNET, 443));
+        for (const pod of [agent, registry, backup]) {
+            assert.ok(!net.allows(pod, dashboard, 3080), JSON.stringify(pod.labels));
+        }
+    });
+
     it("admits nothing from other namespaces", () => {
         const foreign: Endpoint = {
             namespace: "elsewhere",

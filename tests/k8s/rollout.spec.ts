@@ -19,6 +19,8 @@ describe("rollout timeouts (customTimeouts)", () => {
             readiness: { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
         };
         assert.deepEqual(rolloutTimeouts(3, probes), { create: "1152s", update: "1152s" });
+        // A replica that drains before it stops (registry.drain.gracePeriodSeconds) may take that much longer.
+        assert.deepEqual(rolloutTimeouts(3, probes, 0, 120), { create: "1512s", update: "1512s" });
     });
 
     it("never go below 5 minutes nor above 30", () => {
@@ -31,8 +33,8 @@ describe("rollout timeouts (customTimeouts)", () => {
     it("are set on every workload of dev and prod, and only there", async () => {
         const dev = await renderFixture("dev");
         assert.deepEqual(timeoutsOf(dev, "kubernetes:apps/v1:StatefulSet", "mcp-mesh-registry-statefulset"), {
-            create: "384s",
-            update: "384s",
+            create: "504s",
+            update: "504s",
         });
         assert.deepEqual(timeoutsOf(dev, "kubernetes:apps/v1:Deployment", "mcp-mesh-agent-hello-world-deployment"), {
             create: "778s",
@@ -40,8 +42,8 @@ describe("rollout timeouts (customTimeouts)", () => {
         });
         const prod = await renderFixture("prod");
         assert.deepEqual(timeoutsOf(prod, "kubernetes:apps/v1:StatefulSet", "mcp-mesh-registry-statefulset"), {
-            create: "1152s",
-            update: "1152s",
+            create: "1512s",
+            update: "1512s",
         });
         assert.deepEqual(timeoutsOf(prod, "kubernetes:apps/v1:StatefulSet", "mcp-mesh-postgres-statefulset"), {
             create: "510s",

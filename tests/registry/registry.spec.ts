@@ -301,4 +301,53 @@ describe("Registry component", () => {
             assert.equal(labels[`pod-security.kubernetes.io/${mode}`], "restricted");
         }
     });
+
+    it("drains before it stops: the admin port in its settings, a preStop hook that POSTs /admin/drain on it, the grace period from config", async () => {
+        const objects = await registryObjects({ registry: { drain: { adminPort: 9001, gracePeriodSeconds: 300 } } });
+        const settings = find(objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>;
+        assert.equal(settings.MCP_MESH_ADMIN_PORT, "9001");
+        const pod = podTemplate(find(objects, "StatefulSet", "mcp-mesh-registry"))?.spec;
+        assert.equal(pod?.terminationGracePeriodSeconds, 300);
+        const hook = pod?.containers[0].lifecycle?.preStop?.exec?.command.join(" ") ?? "";
+        assert.match(hook, /wget .*--post-data= http:\/\/127\.0\.0\.1:9001\/admin\/drain/);
+        assert.match(hook, /live_claims/, "and waits while jobs are claimed");
+        // The admin port is for the pod itself: no Service and no policy opens it.
+        for (const service of ofKind(objects, "Service").filter((o) => o.metadata.name.startsWith("mcp-mesh-registry"))) {
+            const ports = (service.spec as { ports: { port: number }[] }).ports.map((p) => p.port);
+            assert.deepEqual(ports, [8000], service.metadata.name);
+        }
+        const policy = find(objects, "NetworkPolicy", "mcp-mesh-registry").spec as { ingress: { ports: { port: number }[] }[] };
+        assert.ok(policy.ingress.every((rule) => rule.ports.every((p) => p.port !== 9001)));
+    });
+
+    it("drain on by default (8001, 120 s); off: no admin port, no hook, the default 30 s grace", async () => {
+        const on = podTemplate(find(await registryObjects({}), "StatefulSet", "mcp-mesh-registry"))?.spec;
+        assert.equal(on?.terminationGracePeriodSeconds, 120);
+        const objects = await registryObjects({ registry: { drain: { enabled: false } } });
+        const settings = find(objects, "ConfigMap", "mcp-registry-config").data as Record<string, string>;
+        assert.equal(settings.MCP_MESH_ADMIN_PORT, undefined);
+        const pod = podTemplate(find(objects, "StatefulSet", "mcp-mesh-registry"))?.spec;
+        assert.equal(pod?.terminationGracePeriodSeconds, 30);
+        assert.equal(pod?.containers[0].lifecycle, undefined);
+    });
+
+    it("refuses an admin port equal to registry.port, and a grace period of 0, one line each", async () => {
+        await assert.rejects(
+            registryObjects({ registry: { port: 8100, drain: { adminPort: 8100, gracePeriodSeconds: 0 } } }),
+            (error: unknown) => {
+                assert.ok(error instanceof ConfigError, String(error));
+                assert.ok(
+                    error.problems.some((line) =>
+                        line.startsWith("registry.drain.adminPort: got 8100; must differ from registry.port (8100)"),
+                    ),
+                    error.problems.join("\n"),
+                );
+                assert.ok(
+                    error.problems.some((line) => line.startsWith("registry.drain.gracePeriodSeconds: got 0")),
+                    error.problems.join("\n"),
+                );
+                return true;
+            },
+        );
+    });
 });

@@ -10,6 +10,8 @@ import * as path from "path";
 
 export interface ContractTools {
     registry: string;
+    /** The dashboard binary of the same package (what image mcpmesh/ui runs). */
+    meshui: string;
     /** `major.minor.patch` the registry binary reports. */
     registryVersion: string;
     python: string;
@@ -87,7 +89,13 @@ function discover(): ContractDiscovery {
             `${wanted} in ${contractVenv()} (found ${runtimeVersion ? `${runtimeVersion}/${coreVersion}` : "none"}: run .ci/contract-tools.sh)`,
         );
     }
-    return missing.length === 0 ? { found: true, tools: { registry, registryVersion, python, runtimeVersion } } : { found: false, missing };
+    const meshui = path.join(path.dirname(registry), "meshui");
+    if (registry && !fs.existsSync(meshui)) {
+        missing.push(`${meshui} (npm @mcpmesh/cli-linux-x64: run npm ci)`);
+    }
+    return missing.length === 0
+        ? { found: true, tools: { registry, meshui, registryVersion, python, runtimeVersion } }
+        : { found: false, missing };
 }
 
 export function requireContractTools(context: Mocha.Context): ContractTools {

@@ -168,6 +168,12 @@ export function requireTools<T>(context: Mocha.Context, suite: string, discovery
     return context.skip();
 }
 
+/** Headless Chromium (Debian `chromium`), which the dashboard's contract test looks through. */
+export function discoverChromium(): Discovery<{ chromium: string }> {
+    const chromium = findOnPath("chromium") ?? findOnPath("chromium-browser");
+    return chromium ? { found: true, tools: { chromium } } : { found: false, missing: ["chromium"], debianPackages: ["chromium"] };
+}
+
 /** The POSIX commands the scripts may run, resolved on PATH. */
 export function discoverScriptTools(): Discovery<Record<string, string>> {
     const tools: Record<string, string> = {};

@@ -14,11 +14,13 @@ export interface ContainerView {
     startupProbe?: unknown;
     livenessProbe?: unknown;
     readinessProbe?: unknown;
+    lifecycle?: { preStop?: { exec?: { command: string[] } } };
     volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
 }
 
 export interface PodSpecView {
     serviceAccountName?: string;
+    terminationGracePeriodSeconds?: number;
     imagePullSecrets?: { name: string }[];
     securityContext?: Record<string, unknown> & { seccompProfile?: { type: string } };
     containers: ContainerView[];
