@@ -2,6 +2,7 @@
 import { CronMode, CronPattern } from "croner";
 import { z } from "zod";
 import { dnsSubdomain, imagePullPolicy, pinnedImage, quantity, withDefaultResources } from "./k8s-schemas";
+import { objectStorageSchema } from "./object-storage";
 
 /**
  * An image with sqlite3, sh and sha256sum (alpine-based). It comes from a personal Docker Hub
@@ -122,6 +123,8 @@ export const backupSchema = z.strictObject({
         requests: { cpu: "50m", memory: "64Mi", "ephemeral-storage": "64Mi" },
         limits: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "256Mi" },
     }),
+    /** A bucket each verified backup is also copied to, read back and checksummed (components/config/object-storage.ts). Default: none. */
+    objectStorage: objectStorageSchema.optional(),
 });
 
 export type BackupConfig = z.output<typeof backupSchema>;

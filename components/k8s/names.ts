@@ -19,6 +19,8 @@ export const POSTGRES_NAME = "mcp-mesh-postgres";
 
 /** The backup CronJob and its NetworkPolicy. */
 export const BACKUP_NAME = `${REGISTRY_NAME}-backup`;
+/** The backup pods' egress to the object store (`backup.objectStorage`). */
+export const BACKUP_OBJECT_STORE_POLICY = `${BACKUP_NAME}-object-store`;
 /** The claim that holds the backups. */
 export const BACKUP_CLAIM = `${REGISTRY_NAME}-backups`;
 /** The ConfigMap holding the backup and restore scripts. */

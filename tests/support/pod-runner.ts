@@ -135,9 +135,12 @@ export class LocalCluster {
         const podName =
             options.podName ?? (workload.kind === "StatefulSet" ? `${workload.metadata.name}-${ordinal}` : workload.metadata.name);
         const ip = `127.0.0.${this.nextIp++}`;
-        const container = (template.spec.containers as ContainerSpec[]).find(
-            (c) => !options.containerName || c.name === options.containerName,
-        );
+        // By name, an init container too (the kubelet runs those first; the caller orders them).
+        const container = (
+            options.containerName ? [...(template.spec.initContainers ?? []), ...template.spec.containers] : template.spec.containers
+        )
+            .map((c) => c as ContainerSpec)
+            .find((c) => !options.containerName || c.name === options.containerName);
         if (!container) {
             throw new Error(`no container ${options.containerName ?? ""} in ${workload.metadata.name}`);
         }
