@@ -17,14 +17,19 @@ import {
     BACKUP_SCRIPTS,
     REGISTRY_NAME,
     REGISTRY_SECRET,
+    RESTORE_DRILL_NAME,
     SQLITE_CLAIM,
 } from "../k8s/names";
-import { PG_SERVICE, POSTGRES_CA_DIR, POSTGRES_CA_FILE, PostgresCa } from "../data/database-url";
+import { PG_SERVICE, POSTGRES_CA_DIR, POSTGRES_CA_FILE } from "../data/database-url";
 import { PG_SERVICE_KEY, postgresCaVolume } from "../registry/registry";
 import { SQLITE_PATH } from "../registry/settings";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
 import { Affinity, Container, EnvVar, Volume, VolumeMount } from "../k8s/types";
 import { objectStoreEgress, uploadContainer } from "./object-storage";
+import { restoreDrill } from "./drill";
+import { BackupSource } from "./source";
+
+export type { BackupSource } from "./source";
 
 export const BACKUP_DIR = "/backup";
 const SCRIPTS_DIR = "/scripts";
@@ -32,7 +37,7 @@ const SCRIPTS_DIR = "/scripts";
 export const PG_SERVICE_DIR = "/etc/mcp-mesh/db";
 const SCRIPT_FILES = ["backup.sh", "restore.sh", "common.sh"];
 /** Shipped only to stacks with an object-storage destination: other stacks' ConfigMap (and pods) stay as they were. */
-const OBJECT_STORE_SCRIPTS = ["upload.sh", "fetch.sh", "remote.sh"];
+const OBJECT_STORE_SCRIPTS = ["upload.sh", "fetch.sh", "remote.sh", "drill.sh"];
 
 export function backupPodLabels(instance: string): Record<string, string> {
     return selectorLabels({ name: BACKUP_NAME, instance });
@@ -43,18 +48,6 @@ export function backupScripts(objectStorage = false): Record<string, string> {
     return Object.fromEntries(files.map((file) => [file, fs.readFileSync(path.join(__dirname, "scripts", file), "utf8")]));
 }
 
-/** What the backup copies: registry pod 0's SQLite file, or a PostgreSQL database (with pg_dump from `image`). */
-export type BackupSource =
-    | { type: "sqlite" }
-    | {
-          type: "postgres";
-          image: string;
-          host: string;
-          database: string;
-          /** The CA the service file's sslrootcert names (verify-ca/verify-full), mounted like the registry's. Default: none. */
-          ca?: PostgresCa;
-      };
-
 export interface BackupArgs {
     /** Namespace to deploy into (the registry's), e.g. a Namespace's `metadata.name`. */
     namespace: pulumi.Input<string>;
@@ -63,7 +56,7 @@ export interface BackupArgs {
     /**
      * Schedule, retention, deadlines, history limits, storage, SQLite image, resources and the
      * optional object-storage destination (`objectStorage`: its credentials Secret, created by
-     * you in the namespace, must exist before the first run): the shape of the stack config's
+     * you in the namespace, must exist before the first run) and restore drill (`drill`): the shape of the stack config's
      * `backup` section, with its defaults (components/config/backup.ts).
      */
     backup: BackupConfig;
@@ -118,6 +111,32 @@ export class Backup extends pulumi.ComponentResource {
               })
             : undefined;
         const cronJob = this.createCronJob(name, args, { image, labels, scriptsChecksum: checksum(scripts), env, volumes, mounts, upload });
+        if (store && backup.drill) {
+            restoreDrill(
+                `${name}-restore-drill`,
+                {
+                    namespace,
+                    instance,
+                    backup,
+                    drill: backup.drill,
+                    store,
+                    database,
+                    image,
+                    scripts: {
+                        name: scriptsMap.metadata.name,
+                        checksum: checksum(scripts),
+                        dir: SCRIPTS_DIR,
+                        pgServiceDir: PG_SERVICE_DIR,
+                    },
+                    labels: {
+                        cronJob: objectLabels({ name: RESTORE_DRILL_NAME, component: "backup", instance, image, namespace }).workload,
+                        pod: { ...labels.workload, "app.kubernetes.io/component": "restore-drill" },
+                    },
+                    imagePullSecrets: args.imagePullSecrets,
+                },
+                { parent: this, dependsOn: args.dependsOn ?? [] },
+            );
+        }
 
         new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,

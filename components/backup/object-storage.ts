@@ -2,7 +2,7 @@
 // rclone (configured wholly from env, the key pair by secretKeyRef), and the egress it needs.
 import { ObjectStorageConfig, endpointPort } from "../config/object-storage";
 import { restrictedContainerSecurity } from "../k8s/security";
-import { Container, NetworkPolicyEgressRule } from "../k8s/types";
+import { Container, NetworkPolicyEgressRule, VolumeMount } from "../k8s/types";
 import { ResourcesConfig } from "../config/k8s-schemas";
 
 /** The remote rclone's env config defines (RCLONE_CONFIG_STORE_*); upload.sh addresses it by this name. */
@@ -47,6 +47,43 @@ export function rcloneEnv(store: ObjectStorageConfig): RcloneEnvVar[] {
     ];
 }
 
+/** What upload.sh and fetch.sh read: the bucket, the folder, where the key pair comes from (names only), and rclone's settings. */
+export function storeEnv(store: ObjectStorageConfig, instance: string): RcloneEnvVar[] {
+    const { credentials } = store;
+    return [
+        { name: "OBJECT_STORE_BUCKET", value: store.bucket },
+        { name: "OBJECT_STORE_PREFIX", value: store.prefix ?? defaultPrefix(instance) },
+        // For messages only: where the key pair comes from (names, never values).
+        {
+            name: "OBJECT_STORE_KEY_SOURCE",
+            value: `Secret ${credentials.secretName}, keys ${credentials.accessKeyIdKey} and ${credentials.secretAccessKeyKey}`,
+        },
+        ...rcloneEnv(store),
+    ];
+}
+
+/** A container of the rclone image running one of the object-storage scripts, restricted like every other. */
+export function rcloneContainer(args: {
+    name: string;
+    store: ObjectStorageConfig;
+    command: string[];
+    env: RcloneEnvVar[];
+    imagePullPolicy: string;
+    resources: ResourcesConfig;
+    mounts: VolumeMount[];
+}): Container {
+    return {
+        name: args.name,
+        image: args.store.image,
+        imagePullPolicy: args.imagePullPolicy,
+        command: args.command,
+        env: args.env,
+        resources: args.resources,
+        securityContext: restrictedContainerSecurity(),
+        volumeMounts: args.mounts,
+    };
+}
+
 /** The upload container: runs after the backup (an init container) has written and verified the local copy. */
 export function uploadContainer(args: {
     store: ObjectStorageConfig;
@@ -58,32 +95,23 @@ export function uploadContainer(args: {
     resources: ResourcesConfig;
 }): Container {
     const { store } = args;
-    const { credentials } = store;
-    return {
+    return rcloneContainer({
         name: "upload",
-        image: store.image,
-        imagePullPolicy: args.imagePullPolicy,
+        store,
         command: ["sh", `${args.scriptsDir}/upload.sh`],
         env: [
             { name: "BACKUP_DIR", value: args.backupDir },
             { name: "RETENTION", value: String(store.retention ?? args.retention) },
-            { name: "OBJECT_STORE_BUCKET", value: store.bucket },
-            { name: "OBJECT_STORE_PREFIX", value: store.prefix ?? defaultPrefix(args.instance) },
-            // For messages only: where the key pair comes from (names, never values).
-            {
-                name: "OBJECT_STORE_KEY_SOURCE",
-                value: `Secret ${credentials.secretName}, keys ${credentials.accessKeyIdKey} and ${credentials.secretAccessKeyKey}`,
-            },
-            ...rcloneEnv(store),
+            ...storeEnv(store, args.instance),
         ],
+        imagePullPolicy: args.imagePullPolicy,
         resources: args.resources,
-        securityContext: restrictedContainerSecurity(),
-        volumeMounts: [
+        mounts: [
             { name: "scripts", mountPath: args.scriptsDir, readOnly: true },
             { name: "backup", mountPath: args.backupDir, readOnly: true },
             { name: "tmp", mountPath: "/tmp" },
         ],
-    };
+    });
 }
 
 /** Egress to the object store: its port (the endpoint URL's, else 443/80), to the configured blocks or, without any, anywhere. */

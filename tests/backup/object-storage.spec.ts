@@ -195,3 +195,77 @@ describe("Backup component: object-storage destination", () => {
         );
     });
 });
+
+describe("Backup component: restore drills (backup.drill)", () => {
+    it("schedules a drill pod: fetch (rclone, the bucket's env) then drill.sh in the database image into a scratch volume, labelled like the backup", async () => {
+        const rendered = await renderConfig({ backup: { drill: { schedule: "15 5 * * 6" }, objectStorage: STORE } });
+        const drill = find(rendered.objects, "CronJob", "mcp-mesh-registry-restore-drill");
+        const spec = drill.spec as { schedule: string; concurrencyPolicy: string; jobTemplate: { spec: { backoffLimit: number } } };
+        assert.equal(spec.schedule, "15 5 * * 6");
+        assert.equal(spec.concurrencyPolicy, "Forbid");
+        assert.equal(spec.jobTemplate.spec.backoffLimit, 0, "a failed drill is not retried into a pass");
+        const template = podTemplate(drill);
+        const pod = template?.spec;
+        assert.deepEqual(
+            pod?.initContainers?.map((c) => [c.name, c.image, (c as { command?: string[] }).command]),
+            [["fetch", RCLONE_IMAGE, ["sh", "/scripts/fetch.sh", "/restore"]]],
+        );
+        const fetchEnv = envOf(pod?.initContainers?.[0] as { env?: EnvVar[] });
+        assert.equal(fetchEnv.get("RCLONE_CONFIG_STORE_SECRET_ACCESS_KEY")?.valueFrom?.secretKeyRef?.name, "s3-backup");
+        assert.equal(fetchEnv.get("OBJECT_STORE_PREFIX")?.value, "mcp-mesh/test");
+        const container = pod?.containers[0];
+        assert.equal(container?.name, "drill");
+        assert.deepEqual((container as { command?: string[] }).command, ["sh", "/scripts/drill.sh", "/restore"]);
+        assert.equal(envOf(container as { env?: EnvVar[] }).get("SQLITE_PATH")?.value, "/scratch/registry.db");
+        assert.equal(
+            pod?.volumes?.some((v) => v.persistentVolumeClaim),
+            false,
+            "the drill mounts no claim: never the live database",
+        );
+        // The backup's selector labels: the policies that let the backup reach the store (and PostgreSQL) admit the drill.
+        assert.equal(template?.metadata.labels?.["app.kubernetes.io/name"], "mcp-mesh-registry-backup");
+        assert.equal(template?.metadata.labels?.["app.kubernetes.io/component"], "restore-drill");
+    });
+
+    it("PostgreSQL: restores into the scratch database through the registry's service file; no credential in env", async () => {
+        const rendered = await renderConfig({
+            database: { type: "postgres", postgres: { mode: "provision" } },
+            backup: { drill: { postgresDatabase: "mesh_drill" }, objectStorage: STORE },
+        });
+        const pod = podTemplate(find(rendered.objects, "CronJob", "mcp-mesh-registry-restore-drill"))?.spec;
+        const env = envOf(pod?.containers[0] as { env?: EnvVar[] });
+        assert.equal(env.get("DATABASE_URL")?.value, "service=registry dbname=mesh_drill");
+        assert.equal(env.get("PGSERVICEFILE")?.value, "/etc/mcp-mesh/db/pg_service.conf");
+        assert.equal(pod?.containers[0].image, "postgres:17.2");
+    });
+
+    it("none without backup.drill; and each mistake one line", async () => {
+        const rendered = await renderConfig({ backup: { objectStorage: STORE } });
+        assert.equal(
+            rendered.objects.some((o) => o.metadata.name === "mcp-mesh-registry-restore-drill"),
+            false,
+        );
+        await assert.rejects(renderConfig({ backup: { drill: {} } }), (error: Error & { problems?: string[] }) => {
+            assert.deepEqual(error.problems, [
+                "backup.drill: got {}; needs backup.objectStorage: the drill restores the newest verified backup from the bucket",
+            ]);
+            return true;
+        });
+        await assert.rejects(
+            renderConfig({
+                database: { type: "postgres", postgres: { mode: "provision" } },
+                backup: { drill: { postgresDatabase: "mcp_mesh_registry" }, objectStorage: STORE },
+            }),
+            (error: Error & { problems?: string[] }) => {
+                assert.deepEqual(error.problems, [
+                    'backup.drill.postgresDatabase: got "mcp_mesh_registry"; must not be the registry\'s own database (database.postgres.database): the drill replaces its tables',
+                ]);
+                return true;
+            },
+        );
+        await assert.rejects(
+            renderConfig({ database: { type: "postgres", postgres: { mode: "provision" } }, backup: { drill: {}, objectStorage: STORE } }),
+            /backup\.drill\.postgresDatabase: got nothing; is required with database\.type=postgres/,
+        );
+    });
+});

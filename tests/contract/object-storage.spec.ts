@@ -10,10 +10,18 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ContractTools, requireContractTools } from "../support/contract-tools";
-import { createScriptBinDir, discoverScriptTools, discoverSqliteTools, findOnPath, requireTools } from "../support/db-tools";
+import {
+    createScriptBinDir,
+    discoverPostgresTools,
+    discoverScriptTools,
+    discoverSqliteTools,
+    findOnPath,
+    requireTools,
+} from "../support/db-tools";
 import { MotoServer, ObjectStoreTools, requireObjectStoreTools } from "../support/object-store";
 import { httpGet, LocalCluster, probeOk, probeUrl, RunningPod, waitFor } from "../support/pod-runner";
 import { allContainers, podTemplate } from "../support/pods";
+import { externalDatabaseConfig, PostgresServer } from "../support/postgres-server";
 import { K8sObject, Rendered, renderStack } from "../support/render";
 import { configFrom, find, projectConfigOf } from "../support/stacks";
 import { freePort } from "../../tools/e2e/processes";
@@ -44,7 +52,7 @@ async function runJob(cluster: LocalCluster, cronJob: K8sObject): Promise<Runnin
     assert.ok(spec);
     const runs: RunningPod[] = [];
     for (const container of allContainers(spec)) {
-        const pod = cluster.run(cronJob, { entrypoint: ["sh"] }, { containerName: container.name });
+        const pod = cluster.run(cronJob, { entrypoint: ["sh"] }, { containerName: container.name, inPodOf: runs[0] });
         runs.push(pod);
         if ((await pod.exited) !== 0) break;
     }
@@ -85,6 +93,7 @@ describe("contract: backups to object storage, and a registry restored from the 
             agents: [{ name: "hello-world", code: "agents/hello_world.py", service: { port: await freePort() } }],
             backup: {
                 retention: 5,
+                drill: {},
                 objectStorage: {
                     endpoint: moto.endpoint,
                     bucket: BUCKET,
@@ -168,6 +177,18 @@ describe("contract: backups to object storage, and a registry restored from the 
         assert.deepEqual(moto.list(BUCKET, `${PREFIX}/`), before);
     });
 
+    it("the restore drill fetches the newest verified backup, restores it into a scratch file and checks it", async () => {
+        const drillJob = find(rendered.objects, "CronJob", "mcp-mesh-registry-restore-drill");
+        const [fetch, drill] = await runJob(cluster, drillJob);
+        assert.equal(await fetch.exited, 0, fetch.output());
+        assert.equal(await drill?.exited, 0, drill?.output());
+        assert.match(
+            drill.output(),
+            new RegExp(`drill OK: ${remoteFolders().pop()} restored into a scratch database and checked: \\d+ tables, 1 agents`),
+        );
+        assert.ok(fs.existsSync(path.join(drill.mounts.get("/scratch") ?? "", "registry.db")), "restored into the scratch volume");
+    });
+
     it("with the claims lost, the newest verified backup in the bucket restores the registry: every agent and every table's rows", async () => {
         const newest = remoteFolders().pop() ?? "";
         const backedUp = moto.list(BUCKET, `${PREFIX}/${newest}/registry.db`)[0];
@@ -215,4 +236,145 @@ describe("contract: backups to object storage, and a registry restored from the 
             .stdout.split("\n")
             .filter((line) => line !== "");
     }
+
+    it("a corrupted object in the bucket fails the drill loudly (its Job fails, one line saying checksum mismatch)", async () => {
+        const newest = remoteFolders().pop() ?? "";
+        moto.put(BUCKET, `${PREFIX}/${newest}/registry.db`, Buffer.from("SQLite format 3 but not a database"));
+        const [fetch, drill] = await runJob(cluster, find(rendered.objects, "CronJob", "mcp-mesh-registry-restore-drill"));
+        assert.equal(await fetch.exited, 7, fetch.output());
+        assert.equal(drill, undefined, "the drill container never starts");
+        assert.match(
+            fetch.output().trim(),
+            new RegExp(`^fetch\\.sh: error: checksum mismatch: s3://${BUCKET}/${PREFIX}/${newest} downloads as`),
+        );
+        assert.equal(fetch.output().trim().split("\n").length, 1, fetch.output());
+    });
+});
+
+describe("contract: backups to object storage on PostgreSQL, and a registry restored from the bucket into an empty database", function () {
+    this.timeout(5 * START_MS);
+    const DATABASE = "mesh_s3";
+    let tools: ContractTools;
+    let moto: MotoServer;
+    let server: PostgresServer | undefined;
+    let rendered: Rendered;
+    let cluster: LocalCluster;
+    let work: string;
+    let statefulSet: K8sObject;
+    let cronJob: K8sObject;
+    let registry: RunningPod;
+
+    const listed = async (pod: RunningPod) =>
+        (
+            (
+                JSON.parse((await httpGet(probeUrl(pod, { httpGet: { path: "/agents", port: "http" } }))).body) as {
+                    agents: { name: string }[] | null;
+                }
+            ).agents ?? []
+        ).map((a) => a.name);
+
+    before(async function () {
+        tools = requireContractTools(this);
+        const store = requireObjectStoreTools(this);
+        const pgTools = requireTools(this, "contract object storage (PostgreSQL)", discoverPostgresTools());
+        const posix = requireTools(this, "contract object storage (PostgreSQL)", discoverScriptTools());
+        this.timeout(120_000);
+        moto = new MotoServer(store);
+        await moto.start([BUCKET]);
+        server = await PostgresServer.start(pgTools);
+        server.createDatabase(DATABASE);
+        server.createDatabase("mesh_drill");
+        const prod = projectConfigOf("prod", "fixture");
+        const config = {
+            ...prod,
+            namespace: NAMESPACE,
+            registry: { ...(prod.registry as Record<string, unknown>), replicas: 1, port: await freePort() },
+            ...externalDatabaseConfig(server, DATABASE, { sslmode: "disable" }),
+            agents: [{ name: "hello-world", code: "agents/hello_world.py", service: { port: await freePort() } }],
+            tls: { enabled: false },
+            backup: {
+                drill: { postgresDatabase: "mesh_drill" },
+                objectStorage: { endpoint: moto.endpoint, bucket: BUCKET, prefix: "contract/pg", credentials: { secretName: SECRET } },
+            },
+        };
+        rendered = await renderStack({ stack: "contract", config: configFrom(config, server.appPassword), redact: false });
+        work = fs.mkdtempSync(path.join(os.tmpdir(), "mesh-contract-s3pg-"));
+        const extra = Object.fromEntries(["awk", "mktemp", "tr", "cut"].map((tool) => [tool, findOnPath(tool) ?? `/usr/bin/${tool}`]));
+        const bin = createScriptBinDir(path.join(work, "image-bin"), {
+            ...posix,
+            ...extra,
+            pg_dump: pgTools.pgDump,
+            pg_restore: pgTools.pgRestore,
+            psql: pgTools.psql,
+            rclone: store.rclone,
+        });
+        cluster = new LocalCluster(rendered.objects, work, [bin], [credentialsSecret(moto.key)]);
+        statefulSet = find(rendered.objects, "StatefulSet", "mcp-mesh-registry");
+        cronJob = find(rendered.objects, "CronJob", "mcp-mesh-registry-backup");
+        const readiness = podTemplate(statefulSet)?.spec.containers[0].readinessProbe;
+        registry = cluster.run(statefulSet, { entrypoint: [tools.registry] });
+        await waitFor("the registry is ready", () => probeOk(registry, readiness), START_MS, registry);
+        const agent = cluster.run(find(rendered.objects, "Deployment", "hello-world"), { entrypoint: [tools.python] });
+        await waitFor("hello-world registers", async () => (await listed(registry)).includes("hello-world"), START_MS, agent);
+    });
+
+    after(async function () {
+        this.timeout(60_000);
+        await cluster?.stopAll();
+        await moto?.stop();
+        server?.stop();
+        if (work) fs.rmSync(work, { recursive: true, force: true });
+    });
+
+    it("dumps through the service file, uploads the dump read back and marked; the bucket alone restores every agent into an empty database", async () => {
+        const [backup, upload] = await runJob(cluster, cronJob);
+        assert.equal(await backup.exited, 0, backup.output());
+        assert.equal(await upload?.exited, 0, upload?.output());
+        for (const secret of [moto.key.secretAccessKey, server?.appPassword ?? "-"]) {
+            assert.ok(!backup.output().includes(secret) && !upload.output().includes(secret), "a credential was printed");
+        }
+        const [stamp] = [...new Set(moto.list(BUCKET, "contract/pg/").map((o) => o.key.split("/")[2]))];
+        const names = moto.list(BUCKET, `contract/pg/${stamp}/`).map((o) => o.key.split("/").pop());
+        assert.deepEqual(names.sort(), ["SHA256SUMS", "VERIFIED", "metadata.json", "registry.dump"]);
+        // The drill restores into its scratch database, twice (the second replaces the first's tables).
+        for (let run = 0; run < 2; run++) {
+            const [fetch, drill] = await runJob(cluster, find(rendered.objects, "CronJob", "mcp-mesh-registry-restore-drill"));
+            assert.equal(await fetch.exited, 0, fetch.output());
+            assert.equal(await drill?.exited, 0, drill?.output());
+            assert.match(drill.output(), /drill OK: \d{8}-\d{6} restored into a scratch database and checked: \d+ tables, 1 agents/);
+            assert.ok(!drill.output().includes(server?.appPassword ?? "-"), "the drill printed the password");
+        }
+        const tablesBefore = server?.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1", {
+            database: DATABASE,
+        });
+
+        await cluster.stopAll();
+        fs.rmSync(cluster.claimDir("mcp-mesh-registry-backups"), { recursive: true });
+        server?.query(`DROP DATABASE ${DATABASE}`);
+        server?.createDatabase(DATABASE);
+        const fetch = cluster.run(
+            cronJob,
+            { entrypoint: ["sh"] },
+            { containerName: "upload", commandOverride: ["sh", "/scripts/fetch.sh", "/tmp"] },
+        );
+        assert.equal(await fetch.exited, 0, fetch.output());
+        fs.cpSync(path.join(fetch.mounts.get("/tmp") ?? "", stamp), path.join(cluster.claimDir("mcp-mesh-registry-backups"), stamp), {
+            recursive: true,
+        });
+        const restore = cluster.run(
+            cronJob,
+            { entrypoint: ["sh"] },
+            { containerName: "backup", commandOverride: ["sh", "/scripts/restore.sh", `/backup/${stamp}`] },
+        );
+        assert.equal(await restore.exited, 0, restore.output());
+        assert.equal(
+            server?.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1", { database: DATABASE }),
+            tablesBefore,
+        );
+
+        registry = cluster.run(statefulSet, { entrypoint: [tools.registry] });
+        const readiness = podTemplate(statefulSet)?.spec.containers[0].readinessProbe;
+        await waitFor("the restored registry is ready", () => probeOk(registry, readiness), START_MS, registry);
+        assert.deepEqual(await listed(registry), ["hello-world"]);
+    });
 });
