@@ -10,38 +10,43 @@ import { selectorLabels } from "../k8s/labels";
 import { claimOptions, requestedStorageAnnotations } from "../k8s/data-protection";
 import { checksum } from "../k8s/checksum";
 import { requireMutableConfig } from "../k8s/provider-settings";
-import { BACKUP_CLAIM, BACKUP_NAME, BACKUP_SCRIPTS, REGISTRY_NAME, REGISTRY_SECRET, SQLITE_CLAIM } from "../k8s/names";
-import { PG_SERVICE, POSTGRES_CA_DIR, POSTGRES_CA_FILE, PostgresCa } from "../data/database-url";
+import {
+    BACKUP_CLAIM,
+    BACKUP_NAME,
+    BACKUP_OBJECT_STORE_POLICY,
+    BACKUP_SCRIPTS,
+    REGISTRY_NAME,
+    REGISTRY_SECRET,
+    RESTORE_DRILL_NAME,
+    SQLITE_CLAIM,
+} from "../k8s/names";
+import { PG_SERVICE, POSTGRES_CA_DIR, POSTGRES_CA_FILE } from "../data/database-url";
 import { PG_SERVICE_KEY, postgresCaVolume } from "../registry/registry";
 import { SQLITE_PATH } from "../registry/settings";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
-import { Affinity, EnvVar, Volume, VolumeMount } from "../k8s/types";
+import { Affinity, Container, EnvVar, Volume, VolumeMount } from "../k8s/types";
+import { objectStoreEgress, uploadContainer } from "./object-storage";
+import { restoreDrill } from "./drill";
+import { BackupSource } from "./source";
+
+export type { BackupSource } from "./source";
 
 export const BACKUP_DIR = "/backup";
 const SCRIPTS_DIR = "/scripts";
 /** Where the job reads the libpq service file (from the registry Secret): no DSN in env or argv. */
 export const PG_SERVICE_DIR = "/etc/mcp-mesh/db";
 const SCRIPT_FILES = ["backup.sh", "restore.sh", "common.sh"];
+/** Shipped only to stacks with an object-storage destination: other stacks' ConfigMap (and pods) stay as they were. */
+const OBJECT_STORE_SCRIPTS = ["upload.sh", "fetch.sh", "remote.sh", "drill.sh"];
 
 export function backupPodLabels(instance: string): Record<string, string> {
     return selectorLabels({ name: BACKUP_NAME, instance });
 }
 
-export function backupScripts(): Record<string, string> {
-    return Object.fromEntries(SCRIPT_FILES.map((file) => [file, fs.readFileSync(path.join(__dirname, "scripts", file), "utf8")]));
+export function backupScripts(objectStorage = false): Record<string, string> {
+    const files = objectStorage ? [...SCRIPT_FILES, ...OBJECT_STORE_SCRIPTS] : SCRIPT_FILES;
+    return Object.fromEntries(files.map((file) => [file, fs.readFileSync(path.join(__dirname, "scripts", file), "utf8")]));
 }
-
-/** What the backup copies: registry pod 0's SQLite file, or a PostgreSQL database (with pg_dump from `image`). */
-export type BackupSource =
-    | { type: "sqlite" }
-    | {
-          type: "postgres";
-          image: string;
-          host: string;
-          database: string;
-          /** The CA the service file's sslrootcert names (verify-ca/verify-full), mounted like the registry's. Default: none. */
-          ca?: PostgresCa;
-      };
 
 export interface BackupArgs {
     /** Namespace to deploy into (the registry's), e.g. a Namespace's `metadata.name`. */
@@ -49,8 +54,10 @@ export interface BackupArgs {
     /** Value of app.kubernetes.io/instance on every object. Default: the stack name. */
     instance?: string;
     /**
-     * Schedule, retention, deadlines, history limits, storage, SQLite image, resources: the
-     * shape of the stack config's `backup` section, with its defaults (components/config/backup.ts).
+     * Schedule, retention, deadlines, history limits, storage, SQLite image, resources and the
+     * optional object-storage destination (`objectStorage`: its credentials Secret, created by
+     * you in the namespace, must exist before the first run) and restore drill (`drill`): the shape of the stack config's
+     * `backup` section, with its defaults (components/config/backup.ts).
      */
     backup: BackupConfig;
     /** The registry's database. The PostgreSQL connection comes from the registry Secret's libpq service file. */
@@ -79,7 +86,8 @@ export class Backup extends pulumi.ComponentResource {
         const labels = objectLabels({ name: BACKUP_NAME, component: "backup", instance, image, namespace });
         const { meta } = labels;
 
-        const scripts = backupScripts();
+        const store = backup.objectStorage;
+        const scripts = backupScripts(store !== undefined);
         const scriptsMap = new k8s.core.v1.ConfigMap(`${name}-scripts`, { metadata: meta(BACKUP_SCRIPTS), data: scripts }, child);
         const claim = new k8s.core.v1.PersistentVolumeClaim(
             `${name}-claim`,
@@ -91,7 +99,44 @@ export class Backup extends pulumi.ComponentResource {
         );
 
         const { env, volumes, mounts } = jobInputs(args, { scripts: scriptsMap.metadata.name, claim: claim.metadata.name });
-        const cronJob = this.createCronJob(name, args, { image, labels, scriptsChecksum: checksum(scripts), env, volumes, mounts });
+        const upload = store
+            ? uploadContainer({
+                  store,
+                  instance,
+                  retention: backup.retention,
+                  backupDir: BACKUP_DIR,
+                  scriptsDir: SCRIPTS_DIR,
+                  imagePullPolicy: backup.imagePullPolicy,
+                  resources: backup.resources,
+              })
+            : undefined;
+        const cronJob = this.createCronJob(name, args, { image, labels, scriptsChecksum: checksum(scripts), env, volumes, mounts, upload });
+        if (store && backup.drill) {
+            restoreDrill(
+                `${name}-restore-drill`,
+                {
+                    namespace,
+                    instance,
+                    backup,
+                    drill: backup.drill,
+                    store,
+                    database,
+                    image,
+                    scripts: {
+                        name: scriptsMap.metadata.name,
+                        checksum: checksum(scripts),
+                        dir: SCRIPTS_DIR,
+                        pgServiceDir: PG_SERVICE_DIR,
+                    },
+                    labels: {
+                        cronJob: objectLabels({ name: RESTORE_DRILL_NAME, component: "backup", instance, image, namespace }).workload,
+                        pod: { ...labels.workload, "app.kubernetes.io/component": "restore-drill" },
+                    },
+                    imagePullSecrets: args.imagePullSecrets,
+                },
+                { parent: this, dependsOn: args.dependsOn ?? [] },
+            );
+        }
 
         new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,
@@ -103,6 +148,16 @@ export class Backup extends pulumi.ComponentResource {
             },
             child,
         );
+        if (store) {
+            new k8s.networking.v1.NetworkPolicy(
+                `${name}-object-store-egress`,
+                {
+                    metadata: labels.meta(BACKUP_OBJECT_STORE_POLICY),
+                    spec: { podSelector: { matchLabels: labels.selector }, policyTypes: ["Egress"], egress: [objectStoreEgress(store)] },
+                },
+                child,
+            );
+        }
 
         this.cronJobName = cronJob.metadata.name;
         this.claimName = claim.metadata.name;
@@ -113,6 +168,16 @@ export class Backup extends pulumi.ComponentResource {
     private createCronJob(name: string, args: BackupArgs, pod: JobPod): k8s.batch.v1.CronJob {
         const { backup } = args;
         const { labels } = pod;
+        const backupContainer: Container = {
+            name: "backup",
+            image: pod.image,
+            imagePullPolicy: backup.imagePullPolicy,
+            command: ["sh", `${SCRIPTS_DIR}/backup.sh`],
+            env: pod.env,
+            resources: backup.resources,
+            securityContext: restrictedContainerSecurity(),
+            volumeMounts: pod.mounts,
+        };
         return new k8s.batch.v1.CronJob(
             `${name}-cronjob`,
             {
@@ -138,18 +203,11 @@ export class Backup extends pulumi.ComponentResource {
                                     enableServiceLinks: false,
                                     securityContext: restrictedPodSecurity(),
                                     ...(args.database.type === "sqlite" ? { affinity: besideRegistryPodZero() } : {}),
-                                    containers: [
-                                        {
-                                            name: "backup",
-                                            image: pod.image,
-                                            imagePullPolicy: backup.imagePullPolicy,
-                                            command: ["sh", `${SCRIPTS_DIR}/backup.sh`],
-                                            env: pod.env,
-                                            resources: backup.resources,
-                                            securityContext: restrictedContainerSecurity(),
-                                            volumeMounts: pod.mounts,
-                                        },
-                                    ],
+                                    // With an upload, the backup runs first (an init container): the upload
+                                    // starts only once a verified local backup exists.
+                                    ...(pod.upload
+                                        ? { initContainers: [backupContainer], containers: [pod.upload] }
+                                        : { containers: [backupContainer] }),
                                     volumes: pod.volumes,
                                 },
                             },
@@ -170,6 +228,8 @@ interface JobPod {
     env: EnvVar[];
     volumes: Volume[];
     mounts: VolumeMount[];
+    /** The container that copies the verified backup to object storage. Default: none. */
+    upload?: Container;
 }
 
 /**

@@ -2,6 +2,7 @@
 import { CronMode, CronPattern } from "croner";
 import { z } from "zod";
 import { dnsSubdomain, imagePullPolicy, pinnedImage, quantity, withDefaultResources } from "./k8s-schemas";
+import { objectStorageSchema } from "./object-storage";
 
 /**
  * An image with sqlite3, sh and sha256sum (alpine-based). It comes from a personal Docker Hub
@@ -71,6 +72,32 @@ export function scheduleProblem(schedule: string): string | undefined {
     return undefined;
 }
 
+/** A schedule the API server accepts for a CronJob (see scheduleProblem). */
+const cronSchedule = z.string().superRefine((schedule, ctx) => {
+    const problem = scheduleProblem(schedule);
+    if (problem) {
+        ctx.addIssue({ code: "custom", message: problem });
+    }
+});
+
+/**
+ * Restore drills: a CronJob that fetches the newest verified backup from the bucket, restores
+ * it into a scratch database and checks it (needs objectStorage).
+ */
+const drillSchema = z.strictObject({
+    /** When the drill runs (weekly on Sunday 04:00 by default), read in backup.timeZone. */
+    schedule: cronSchedule.default("0 4 * * 0"),
+    /**
+     * PostgreSQL only: the scratch database on the registry's server the drill restores into,
+     * replacing its tables each time. You create it, owned by the registry's user; never the
+     * registry's own database.
+     */
+    postgresDatabase: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]*$/, { error: "must be a lower-case SQL identifier" })
+        .optional(),
+});
+
 export const backupSchema = z.strictObject({
     /** Run the backup CronJob. */
     enabled: z.boolean().default(true),
@@ -78,15 +105,7 @@ export const backupSchema = z.strictObject({
      * Cron schedule, read in `timeZone` (without one, the kube-controller-manager's local time
      * zone, which is UTC on nearly every cluster).
      */
-    schedule: z
-        .string()
-        .superRefine((schedule, ctx) => {
-            const problem = scheduleProblem(schedule);
-            if (problem) {
-                ctx.addIssue({ code: "custom", message: problem });
-            }
-        })
-        .default("0 2 * * *"),
+    schedule: cronSchedule.default("0 2 * * *"),
     /** IANA time zone of the schedule (CronJob spec.timeZone), e.g. Europe/Berlin; default: none (the controller's, UTC). */
     timeZone: z
         .string()
@@ -122,6 +141,11 @@ export const backupSchema = z.strictObject({
         requests: { cpu: "50m", memory: "64Mi", "ephemeral-storage": "64Mi" },
         limits: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "256Mi" },
     }),
+    /** A bucket each verified backup is also copied to, read back and checksummed (components/config/object-storage.ts). Default: none. */
+    objectStorage: objectStorageSchema.optional(),
+    /** A scheduled restore drill from the bucket (needs objectStorage). Default: none. */
+    drill: drillSchema.optional(),
 });
 
 export type BackupConfig = z.output<typeof backupSchema>;
+export type DrillConfig = z.output<typeof drillSchema>;

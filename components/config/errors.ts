@@ -99,6 +99,9 @@ function reason(issue: Issue): string {
     }
 }
 
+/** Set in a custom issue's params to keep the value out of the message (it holds a credential). */
+export const HIDE_VALUE = "hideValue";
+
 export function formatIssues(issues: readonly Issue[], raw: unknown, schema: z.core.$ZodType): string[] {
     const lines: string[] = [];
     for (const issue of issues) {
@@ -111,7 +114,13 @@ export function formatIssues(issues: readonly Issue[], raw: unknown, schema: z.c
             continue;
         }
         const value = valueAt(raw, issue.path) ?? issue.input;
-        const got = value === undefined && issue.code === "invalid_type" ? "missing" : `got ${show(value)}`;
+        // A check that found a credential in the value says so without printing it.
+        const hidden = issue.code === "custom" && issue.params?.[HIDE_VALUE] === true;
+        const got = hidden
+            ? "got a value not shown here"
+            : value === undefined && issue.code === "invalid_type"
+              ? "missing"
+              : `got ${show(value)}`;
         lines.push(`${formatPath(issue.path) || "(config)"}: ${got}; ${reason(issue)}`);
     }
     return lines;

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { dnsLabel, imagePullSecrets, labelValue } from "./k8s-schemas";
-import { backupSchema } from "./backup";
+import { BackupConfig, backupSchema } from "./backup";
 import { dashboardSchema } from "./dashboard";
 import { formatIssues } from "./errors";
 import { AgentConfig, agentsSchema, maxPods } from "./agents";
@@ -95,6 +95,7 @@ export const meshSchema = z
             }
         }
         checkPostgresTls(config.database.postgres, config.tls.enabled, ctx);
+        checkDrill(config, ctx);
         if (database.type === "postgres" && database.postgres.mode === "external" && !database.postgres.host) {
             ctx.addIssue({
                 code: "custom",
@@ -227,6 +228,36 @@ function missingSecrets(config: Partial<MeshConfig>, present: readonly string[])
         problems.push(...agentSecretProblems(agents, present));
     }
     return problems;
+}
+
+/** A drill restores from the bucket, into a scratch database that is never the registry's own. */
+function checkDrill(config: { backup: BackupConfig; database: { type: string; postgres: MeshConfigPostgres } }, ctx: IssueSink): void {
+    const { drill, objectStorage } = config.backup;
+    if (!drill) return;
+    const problem = (path: string[], input: unknown, message: string) =>
+        ctx.addIssue({ code: "custom", path: ["backup", "drill", ...path], input, message });
+    if (!objectStorage) problem([], drill, "needs backup.objectStorage: the drill restores the newest verified backup from the bucket");
+    if (config.database.type === "postgres" && !drill.postgresDatabase) {
+        problem(
+            ["postgresDatabase"],
+            undefined,
+            "is required with database.type=postgres: a scratch database you create, owned by the registry's user",
+        );
+    }
+    if (config.database.type === "postgres" && drill.postgresDatabase === config.database.postgres.database) {
+        problem(
+            ["postgresDatabase"],
+            drill.postgresDatabase,
+            "must not be the registry's own database (database.postgres.database): the drill replaces its tables",
+        );
+    }
+    if (config.database.type === "sqlite" && drill.postgresDatabase) {
+        problem(
+            ["postgresDatabase"],
+            drill.postgresDatabase,
+            "applies only with database.type=postgres (SQLite drills restore into a scratch file)",
+        );
+    }
 }
 
 /** A server certificate can be verified only against a CA: refuse verify-ca/verify-full without one. */

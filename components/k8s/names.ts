@@ -19,6 +19,10 @@ export const POSTGRES_NAME = "mcp-mesh-postgres";
 
 /** The backup CronJob and its NetworkPolicy. */
 export const BACKUP_NAME = `${REGISTRY_NAME}-backup`;
+/** The restore drill's CronJob (`backup.drill`). */
+export const RESTORE_DRILL_NAME = `${REGISTRY_NAME}-restore-drill`;
+/** The backup pods' egress to the object store (`backup.objectStorage`). */
+export const BACKUP_OBJECT_STORE_POLICY = `${BACKUP_NAME}-object-store`;
 /** The claim that holds the backups. */
 export const BACKUP_CLAIM = `${REGISTRY_NAME}-backups`;
 /** The ConfigMap holding the backup and restore scripts. */

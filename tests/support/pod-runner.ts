@@ -125,6 +125,8 @@ export class LocalCluster {
             commandOverride?: string[];
             /** Advertise the pod's IP instead of its Service's DNS name (loopback has no cluster DNS to dial it by). */
             advertiseIp?: boolean;
+            /** Another container of that pod (e.g. after its init container): the same emptyDir volumes. */
+            inPodOf?: RunningPod;
         } = {},
     ): RunningPod {
         const template = podTemplate(workload);
@@ -135,15 +137,18 @@ export class LocalCluster {
         const podName =
             options.podName ?? (workload.kind === "StatefulSet" ? `${workload.metadata.name}-${ordinal}` : workload.metadata.name);
         const ip = `127.0.0.${this.nextIp++}`;
-        const container = (template.spec.containers as ContainerSpec[]).find(
-            (c) => !options.containerName || c.name === options.containerName,
-        );
+        // By name, an init container too (the kubelet runs those first; the caller orders them).
+        const container = (
+            options.containerName ? [...(template.spec.initContainers ?? []), ...template.spec.containers] : template.spec.containers
+        )
+            .map((c) => c as ContainerSpec)
+            .find((c) => !options.containerName || c.name === options.containerName);
         if (!container) {
             throw new Error(`no container ${options.containerName ?? ""} in ${workload.metadata.name}`);
         }
-        const podDir = fs.mkdtempSync(path.join(this.workDir, `${podName}-`));
+        const podDir = options.inPodOf ? path.dirname(options.inPodOf.rootDir) : fs.mkdtempSync(path.join(this.workDir, `${podName}-`));
         const rootDir = path.join(podDir, "root");
-        fs.mkdirSync(rootDir);
+        fs.mkdirSync(rootDir, { recursive: true });
         const mounts = this.mountVolumes(workload, template, container, podDir, podName);
         const mapPath = (value: string) => mapMountPath(value, mounts);
         const env = this.resolveEnv(container, { podName, ip, mapPath });

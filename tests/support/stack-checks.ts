@@ -189,6 +189,7 @@ export function describeStackChecks(stack: string, source: StackSource): void {
                 [
                     config.registry.tls.secretName,
                     config.database.postgres.sslRootCert?.secretName,
+                    config.backup.objectStorage?.credentials.secretName,
                     ...(config.tls.enabled && config.tls.source === "secrets"
                         ? objects.filter((o) => podTemplate(o) !== undefined).map((o) => tlsSecretName(o.metadata.name))
                         : []),
@@ -229,7 +230,7 @@ export function describeStackChecks(stack: string, source: StackSource): void {
                             );
                         if (secret)
                             assert.ok(
-                                hasKey("Secret", secret.name, secret.key),
+                                userSecrets.has(secret.name) || hasKey("Secret", secret.name, secret.key),
                                 `${where(workload)}: ${env.name} -> Secret ${secret.name}/${secret.key}`,
                             );
                     }

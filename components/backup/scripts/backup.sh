@@ -93,8 +93,12 @@ prepare_work_dir() {
     FINAL_DIR=$BACKUP_DIR/$STAMP
     [ ! -e "$FINAL_DIR" ] || die "$EX_FAILED" "backup '$FINAL_DIR' already exists; refusing to overwrite it"
     TMP_NAME=.tmp-$STAMP-$$
-    mkdir "$BACKUP_DIR/$TMP_NAME" || die "$EX_FAILED" "cannot create work directory in '$BACKUP_DIR'"
+    # Named before mkdir: a signal right after mkdir must find the directory to remove.
     TMP_DIR=$BACKUP_DIR/$TMP_NAME
+    mkdir "$TMP_DIR" || {
+        TMP_DIR=
+        die "$EX_FAILED" "cannot create work directory in '$BACKUP_DIR'"
+    }
 }
 
 # The job mounts the registry's volume read-only. With the registry running, its -wal/-shm
