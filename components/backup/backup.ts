@@ -37,7 +37,7 @@ const SCRIPTS_DIR = "/scripts";
 export const PG_SERVICE_DIR = "/etc/mcp-mesh/db";
 const SCRIPT_FILES = ["backup.sh", "restore.sh", "common.sh"];
 /** Shipped only to stacks with an object-storage destination: other stacks' ConfigMap (and pods) stay as they were. */
-const OBJECT_STORE_SCRIPTS = ["upload.sh", "fetch.sh", "remote.sh", "drill.sh"];
+const OBJECT_STORE_SCRIPTS = ["upload.sh", "fetch.sh", "remote.sh", "drill.sh", "start-from.sh"];
 
 export function backupPodLabels(instance: string): Record<string, string> {
     return selectorLabels({ name: BACKUP_NAME, instance });
