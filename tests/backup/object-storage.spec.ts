@@ -288,6 +288,17 @@ describe("Registry: a new stack that starts from a backup (backup.startFrom)", (
         assert.equal(pod?.volumes?.find((v) => v.name === "backup-scripts")?.configMap?.name, "mcp-mesh-backup-scripts");
         const scripts = find(rendered.objects, "ConfigMap", "mcp-mesh-backup-scripts").data as Record<string, string>;
         assert.ok(scripts["start-from.sh"], "the scripts ConfigMap holds start-from.sh");
+        // The registry pods may reach the store too (their init container fetches).
+        assert.deepEqual(find(rendered.objects, "NetworkPolicy", "mcp-mesh-registry-backup-object-store").spec, {
+            podSelector: {
+                matchLabels: { "app.kubernetes.io/instance": "test" },
+                matchExpressions: [
+                    { key: "app.kubernetes.io/name", operator: "In", values: ["mcp-mesh-registry-backup", "mcp-mesh-registry"] },
+                ],
+            },
+            policyTypes: ["Egress"],
+            egress: [{ ports: [{ port: 9000, protocol: "TCP" }] }],
+        });
         // Without it, the registry has no init container on SQLite.
         assert.equal(
             podTemplate(find((await renderConfig({ backup: { objectStorage: STORE } })).objects, "StatefulSet", "mcp-mesh-registry"))?.spec
