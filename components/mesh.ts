@@ -5,6 +5,8 @@ import { Agent } from "./agents/agent";
 import { createAgents } from "./agents/agents";
 import { MeshConfig, MeshSecrets } from "./config/mesh-config";
 import { Backup, backupPodLabels } from "./backup/backup";
+import { startFromBackup } from "./backup/start-from";
+import { DATA_DIR, SQLITE_PATH } from "./registry/settings";
 import { mcpAgentCrd } from "./agents/crd";
 import { labels, selectorLabels } from "./k8s/labels";
 import { dataOptions } from "./k8s/data-protection";
@@ -208,6 +210,20 @@ export class McpMesh extends pulumi.ComponentResource {
         postgres: Postgres | undefined,
         fingerprints: CertificateFingerprints | undefined,
     ): Registry {
+        const store = config.backup.objectStorage;
+        const startFrom =
+            store && config.backup.startFrom
+                ? startFromBackup({
+                      startFrom: config.backup.startFrom,
+                      store,
+                      instance,
+                      sqlitePath: SQLITE_PATH,
+                      dataDir: DATA_DIR,
+                      sqliteImage: config.backup.sqliteImage,
+                      imagePullPolicy: config.backup.imagePullPolicy,
+                      resources: config.backup.resources,
+                  })
+                : undefined;
         return new Registry(
             `${name}-registry`,
             {
@@ -217,7 +233,8 @@ export class McpMesh extends pulumi.ComponentResource {
                 database: postgres ? { type: "postgres", endpoint: postgresEndpoint(config) } : { type: "sqlite" },
                 ...(postgres && postgresCa(config) ? { postgresCa: postgresCa(config) } : {}),
                 databasePassword: postgres?.password,
-                initContainers: postgres ? [postgres.waitContainer] : [],
+                initContainers: [...(postgres ? [postgres.waitContainer] : []), ...(startFrom?.initContainers ?? [])],
+                initVolumes: startFrom?.volumes ?? [],
                 // A PostgreSQL edit (user, database) applies first: an unready server stops the update before the registry rolls.
                 dependsOn: postgres?.statefulSet ? [postgres.statefulSet] : [],
                 imagePullSecrets: config.imagePullSecrets,

@@ -24,7 +24,7 @@ import { PG_SERVICE, POSTGRES_CA_DIR, POSTGRES_CA_FILE } from "../data/database-
 import { PG_SERVICE_KEY, postgresCaVolume } from "../registry/registry";
 import { SQLITE_PATH } from "../registry/settings";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
-import { Affinity, Container, EnvVar, Volume, VolumeMount } from "../k8s/types";
+import { Affinity, Container, EnvVar, LabelSelector, Volume, VolumeMount } from "../k8s/types";
 import { objectStoreEgress, uploadContainer } from "./object-storage";
 import { restoreDrill } from "./drill";
 import { BackupSource } from "./source";
@@ -33,11 +33,12 @@ export type { BackupSource } from "./source";
 
 export const BACKUP_DIR = "/backup";
 const SCRIPTS_DIR = "/scripts";
+const NAME_LABEL = "app.kubernetes.io/name";
 /** Where the job reads the libpq service file (from the registry Secret): no DSN in env or argv. */
 export const PG_SERVICE_DIR = "/etc/mcp-mesh/db";
 const SCRIPT_FILES = ["backup.sh", "restore.sh", "common.sh"];
 /** Shipped only to stacks with an object-storage destination: other stacks' ConfigMap (and pods) stay as they were. */
-const OBJECT_STORE_SCRIPTS = ["upload.sh", "fetch.sh", "remote.sh", "drill.sh"];
+const OBJECT_STORE_SCRIPTS = ["upload.sh", "fetch.sh", "remote.sh", "drill.sh", "start-from.sh"];
 
 export function backupPodLabels(instance: string): Record<string, string> {
     return selectorLabels({ name: BACKUP_NAME, instance });
@@ -153,7 +154,11 @@ export class Backup extends pulumi.ComponentResource {
                 `${name}-object-store-egress`,
                 {
                     metadata: labels.meta(BACKUP_OBJECT_STORE_POLICY),
-                    spec: { podSelector: { matchLabels: labels.selector }, policyTypes: ["Egress"], egress: [objectStoreEgress(store)] },
+                    spec: {
+                        podSelector: objectStoreClients(labels.selector, backup),
+                        policyTypes: ["Egress"],
+                        egress: [objectStoreEgress(store)],
+                    },
                 },
                 child,
             );
@@ -284,6 +289,16 @@ function jobInputs(
         }
     }
     return { env, volumes, mounts };
+}
+
+/**
+ * The pods that reach the object store: the backup's (and the drill's, which carry its labels);
+ * with startFrom also the registry's, whose init container fetches the backup it starts from.
+ */
+function objectStoreClients(backupSelector: Record<string, string>, backup: BackupConfig): LabelSelector {
+    if (!backup.startFrom) return { matchLabels: backupSelector };
+    const { [NAME_LABEL]: backupName, ...rest } = backupSelector;
+    return { matchLabels: rest, matchExpressions: [{ key: NAME_LABEL, operator: "In", values: [backupName, REGISTRY_NAME] }] };
 }
 
 /** Schedules the backup pod onto the node that runs registry pod 0 (which holds the RWO claim). */

@@ -2,7 +2,7 @@
 import { CronMode, CronPattern } from "croner";
 import { z } from "zod";
 import { dnsSubdomain, imagePullPolicy, pinnedImage, quantity, withDefaultResources } from "./k8s-schemas";
-import { objectStorageSchema } from "./object-storage";
+import { objectStorageSchema, prefix } from "./object-storage";
 
 /**
  * An image with sqlite3, sh and sha256sum (alpine-based). It comes from a personal Docker Hub
@@ -98,6 +98,17 @@ const drillSchema = z.strictObject({
         .optional(),
 });
 
+/** A new stack's registry database restored from the bucket before the registry first starts (SQLite). */
+const startFromSchema = z.strictObject({
+    /** The backup (YYYYMMDD-HHMMSS, verified) to start from. Default: the newest verified one. */
+    backup: z
+        .string()
+        .regex(/^\d{8}-\d{6}$/, { error: "must be a backup's name, YYYYMMDD-HHMMSS" })
+        .optional(),
+    /** The folder in the bucket to take it from: another stack's, to copy prod into staging. Default: objectStorage.prefix. */
+    prefix: prefix.optional(),
+});
+
 export const backupSchema = z.strictObject({
     /** Run the backup CronJob. */
     enabled: z.boolean().default(true),
@@ -145,7 +156,10 @@ export const backupSchema = z.strictObject({
     objectStorage: objectStorageSchema.optional(),
     /** A scheduled restore drill from the bucket (needs objectStorage). Default: none. */
     drill: drillSchema.optional(),
+    /** Start a new stack's registry from a backup in the bucket (needs objectStorage; SQLite). Default: none. */
+    startFrom: startFromSchema.optional(),
 });
 
 export type BackupConfig = z.output<typeof backupSchema>;
 export type DrillConfig = z.output<typeof drillSchema>;
+export type StartFromConfig = z.output<typeof startFromSchema>;

@@ -95,7 +95,7 @@ export const meshSchema = z
             }
         }
         checkPostgresTls(config.database.postgres, config.tls.enabled, ctx);
-        checkDrill(config, ctx);
+        checkObjectStorageUses(config, ctx);
         if (database.type === "postgres" && database.postgres.mode === "external" && !database.postgres.host) {
             ctx.addIssue({
                 code: "custom",
@@ -230,9 +230,20 @@ function missingSecrets(config: Partial<MeshConfig>, present: readonly string[])
     return problems;
 }
 
-/** A drill restores from the bucket, into a scratch database that is never the registry's own. */
-function checkDrill(config: { backup: BackupConfig; database: { type: string; postgres: MeshConfigPostgres } }, ctx: IssueSink): void {
-    const { drill, objectStorage } = config.backup;
+/** startFrom and drills restore from the bucket; a drill into a scratch database, never the registry's own. */
+function checkObjectStorageUses(
+    config: { backup: BackupConfig; database: { type: string; postgres: MeshConfigPostgres } },
+    ctx: IssueSink,
+): void {
+    const { drill, objectStorage, startFrom } = config.backup;
+    if (startFrom) {
+        const problem = (message: string) => ctx.addIssue({ code: "custom", path: ["backup", "startFrom"], input: startFrom, message });
+        if (!objectStorage) problem("needs backup.objectStorage: the registry starts from a backup in the bucket");
+        else if (!config.backup.enabled) problem("needs backup.enabled: the restore runs the backup's scripts");
+        if (config.database.type !== "sqlite") {
+            problem("supports database.type=sqlite only; start a PostgreSQL stack with the README's restore-from-the-bucket runbook");
+        }
+    }
     if (!drill) return;
     const problem = (path: string[], input: unknown, message: string) =>
         ctx.addIssue({ code: "custom", path: ["backup", "drill", ...path], input, message });

@@ -26,7 +26,7 @@ const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
 });
 
 /** Object-key folders: segments of letters, digits, '.', '_', '-' joined by '/', no '.' or '..' segment. */
-const prefix = z
+export const prefix = z
     .string()
     .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, {
         error: "must be folders joined by '/' (letters, digits, '.', '_', '-'; no leading, trailing or double '/')",

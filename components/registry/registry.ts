@@ -61,6 +61,8 @@ export interface RegistryArgs {
     dependsOn?: pulumi.Resource[];
     /** Containers that must complete before the registry starts (e.g. wait for PostgreSQL). Default: none. */
     initContainers?: Container[];
+    /** Volumes only those init containers mount (the `data` claim and `tmp` they may mount as well). Default: none. */
+    initVolumes?: Volume[];
     /**
      * Mesh-wide mutual TLS (`tls.enabled`): the Secret holding the registry's certificate
      * (`tls.crt`, `tls.key`, `ca.crt`). The registry then runs in strict mode, admits only
@@ -190,7 +192,7 @@ export class Registry extends pulumi.ComponentResource {
         };
         // On PostgreSQL the registry writes nothing locally: only SQLite gets a per-replica volume.
         const sqlite = database.type === "sqlite";
-        const volumes: Volume[] = [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }];
+        const volumes: Volume[] = [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }, ...(args.initVolumes ?? [])];
         const mounts: VolumeMount[] = [...(sqlite ? [{ name: "data", mountPath: DATA_DIR }] : []), { name: "tmp", mountPath: "/tmp" }];
         if (registry.tls.secretName) {
             volumes.push({ name: "tls", secret: { secretName: registry.tls.secretName, defaultMode: 0o440 } });

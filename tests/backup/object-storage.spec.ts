@@ -2,22 +2,17 @@
 // settings as env with the key pair only by secretKeyRef, the egress to the store, the config's
 // one-line mistakes, and nothing changed for stacks without it.
 import { strict as assert } from "assert";
-import { podTemplate } from "../support/pods";
+import { ContainerView, podTemplate } from "../support/pods";
 import { find, renderConfig } from "../support/stacks";
 import { backupScripts } from "../../components/backup/backup";
 import { RCLONE_IMAGE } from "../../components/config/object-storage";
+import { ConfigError } from "../../components/config/mesh-config";
 
 const STORE = {
     endpoint: "https://minio.storage.example:9000",
     bucket: "mesh-backups",
     credentials: { secretName: "s3-backup" },
 };
-
-interface EnvVar {
-    name: string;
-    value?: string;
-    valueFrom?: { secretKeyRef?: { name: string; key: string } };
-}
 
 async function backupPod(objectStorage: Record<string, unknown>, extra: Record<string, unknown> = {}) {
     const rendered = await renderConfig({ backup: { retention: 4, objectStorage }, ...extra });
@@ -27,8 +22,10 @@ async function backupPod(objectStorage: Record<string, unknown>, extra: Record<s
     return { rendered, job, pod };
 }
 
-function envOf(container: { env?: EnvVar[] }): Map<string, EnvVar> {
-    return new Map((container.env ?? []).map((e) => [e.name, e]));
+type EnvVar = NonNullable<ContainerView["env"]>[number];
+
+function envOf(container: ContainerView | undefined): Map<string, EnvVar> {
+    return new Map((container?.env ?? []).map((e) => [e.name, e]));
 }
 
 describe("Backup component: object-storage destination", () => {
@@ -44,7 +41,7 @@ describe("Backup component: object-storage destination", () => {
         );
         const upload = pod.containers[0];
         assert.equal(upload.image, RCLONE_IMAGE);
-        assert.deepEqual((upload as { command?: string[] }).command, ["sh", "/scripts/upload.sh"]);
+        assert.deepEqual(upload?.command, ["sh", "/scripts/upload.sh"]);
         assert.deepEqual(upload.volumeMounts, [
             { name: "scripts", mountPath: "/scripts", readOnly: true },
             { name: "backup", mountPath: "/backup", readOnly: true },
@@ -66,7 +63,7 @@ describe("Backup component: object-storage destination", () => {
             kmsKeyId: "arn:aws:kms:eu-central-1:111122223333:key/mesh",
             credentials: { secretName: "s3-backup", accessKeyIdKey: "id", secretAccessKeyKey: "key" },
         });
-        const env = envOf(pod.containers[0] as { env?: EnvVar[] });
+        const env = envOf(pod.containers[0]);
         const plain = (name: string) => env.get(name)?.value;
         assert.equal(plain("RCLONE_CONFIG_STORE_TYPE"), "s3");
         assert.equal(plain("RCLONE_CONFIG_STORE_PROVIDER"), "Minio");
@@ -96,7 +93,7 @@ describe("Backup component: object-storage destination", () => {
 
     it("defaults: prefix mcp-mesh/<instance>, path-style, us-east-1, no encryption, the Secret's AWS_* keys", async () => {
         const { pod } = await backupPod({ ...STORE, retention: 9 }, { instance: "staging" });
-        const env = envOf(pod.containers[0] as { env?: EnvVar[] });
+        const env = envOf(pod.containers[0]);
         assert.equal(env.get("OBJECT_STORE_PREFIX")?.value, "mcp-mesh/staging");
         assert.equal(env.get("RCLONE_CONFIG_STORE_FORCE_PATH_STYLE")?.value, "true");
         assert.equal(env.get("RCLONE_CONFIG_STORE_REGION")?.value, "us-east-1");
@@ -207,16 +204,16 @@ describe("Backup component: restore drills (backup.drill)", () => {
         const template = podTemplate(drill);
         const pod = template?.spec;
         assert.deepEqual(
-            pod?.initContainers?.map((c) => [c.name, c.image, (c as { command?: string[] }).command]),
+            pod?.initContainers?.map((c) => [c.name, c.image, c?.command]),
             [["fetch", RCLONE_IMAGE, ["sh", "/scripts/fetch.sh", "/restore"]]],
         );
-        const fetchEnv = envOf(pod?.initContainers?.[0] as { env?: EnvVar[] });
+        const fetchEnv = envOf(pod?.initContainers?.[0]);
         assert.equal(fetchEnv.get("RCLONE_CONFIG_STORE_SECRET_ACCESS_KEY")?.valueFrom?.secretKeyRef?.name, "s3-backup");
         assert.equal(fetchEnv.get("OBJECT_STORE_PREFIX")?.value, "mcp-mesh/test");
         const container = pod?.containers[0];
         assert.equal(container?.name, "drill");
-        assert.deepEqual((container as { command?: string[] }).command, ["sh", "/scripts/drill.sh", "/restore"]);
-        assert.equal(envOf(container as { env?: EnvVar[] }).get("SQLITE_PATH")?.value, "/scratch/registry.db");
+        assert.deepEqual(container?.command, ["sh", "/scripts/drill.sh", "/restore"]);
+        assert.equal(envOf(container).get("SQLITE_PATH")?.value, "/scratch/registry.db");
         assert.equal(
             pod?.volumes?.some((v) => v.persistentVolumeClaim),
             false,
@@ -233,7 +230,7 @@ describe("Backup component: restore drills (backup.drill)", () => {
             backup: { drill: { postgresDatabase: "mesh_drill" }, objectStorage: STORE },
         });
         const pod = podTemplate(find(rendered.objects, "CronJob", "mcp-mesh-registry-restore-drill"))?.spec;
-        const env = envOf(pod?.containers[0] as { env?: EnvVar[] });
+        const env = envOf(pod?.containers[0]);
         assert.equal(env.get("DATABASE_URL")?.value, "service=registry dbname=mesh_drill");
         assert.equal(env.get("PGSERVICEFILE")?.value, "/etc/mcp-mesh/db/pg_service.conf");
         assert.equal(pod?.containers[0].image, "postgres:17.2");
@@ -267,5 +264,75 @@ describe("Backup component: restore drills (backup.drill)", () => {
             renderConfig({ database: { type: "postgres", postgres: { mode: "provision" } }, backup: { drill: {}, objectStorage: STORE } }),
             /backup\.drill\.postgresDatabase: got nothing; is required with database\.type=postgres/,
         );
+    });
+});
+
+describe("Registry: a new stack that starts from a backup (backup.startFrom)", () => {
+    it("runs fetch (rclone, the bucket's env, the data claim read-only) then restore (the SQLite image) before the registry", async () => {
+        const rendered = await renderConfig({
+            backup: { startFrom: { backup: "20240101-020000", prefix: "prod/registry" }, objectStorage: STORE },
+        });
+        const pod = podTemplate(find(rendered.objects, "StatefulSet", "mcp-mesh-registry"))?.spec;
+        const [fetch, restore] = pod?.initContainers ?? [];
+        assert.deepEqual(
+            [fetch?.name, fetch?.image, fetch?.command],
+            ["start-from-fetch", RCLONE_IMAGE, ["sh", "/backup-scripts/start-from.sh", "fetch", "/start-from", "20240101-020000"]],
+        );
+        assert.equal(envOf(fetch).get("OBJECT_STORE_PREFIX")?.value, "prod/registry");
+        assert.deepEqual(
+            fetch?.volumeMounts?.find((m) => m.name === "data"),
+            { name: "data", mountPath: "/data", readOnly: true },
+        );
+        assert.equal(restore?.name, "start-from-restore");
+        assert.deepEqual(restore?.command, ["sh", "/backup-scripts/start-from.sh", "restore", "/start-from"]);
+        assert.equal(pod?.volumes?.find((v) => v.name === "backup-scripts")?.configMap?.name, "mcp-mesh-backup-scripts");
+        const scripts = find(rendered.objects, "ConfigMap", "mcp-mesh-backup-scripts").data as Record<string, string>;
+        assert.ok(scripts["start-from.sh"], "the scripts ConfigMap holds start-from.sh");
+        // The registry pods may reach the store too (their init container fetches).
+        assert.deepEqual(find(rendered.objects, "NetworkPolicy", "mcp-mesh-registry-backup-object-store").spec, {
+            podSelector: {
+                matchLabels: { "app.kubernetes.io/instance": "test" },
+                matchExpressions: [
+                    { key: "app.kubernetes.io/name", operator: "In", values: ["mcp-mesh-registry-backup", "mcp-mesh-registry"] },
+                ],
+            },
+            policyTypes: ["Egress"],
+            egress: [{ ports: [{ port: 9000, protocol: "TCP" }] }],
+        });
+        // Without it, the registry has no init container on SQLite.
+        assert.equal(
+            podTemplate(find((await renderConfig({ backup: { objectStorage: STORE } })).objects, "StatefulSet", "mcp-mesh-registry"))?.spec
+                .initContainers,
+            undefined,
+        );
+    });
+
+    it("refuses it without objectStorage, without backups, or on PostgreSQL: one line each", async () => {
+        const problems = async (config: Record<string, unknown>) => {
+            try {
+                await renderConfig(config);
+            } catch (error) {
+                return error instanceof ConfigError ? error.problems : [String(error)];
+            }
+            return [];
+        };
+        assert.deepEqual(await problems({ backup: { startFrom: {} } }), [
+            "backup.startFrom: got {}; needs backup.objectStorage: the registry starts from a backup in the bucket",
+        ]);
+        assert.deepEqual(await problems({ backup: { enabled: false, startFrom: {}, objectStorage: STORE } }), [
+            "backup.startFrom: got {}; needs backup.enabled: the restore runs the backup's scripts",
+        ]);
+        assert.deepEqual(
+            await problems({
+                database: { type: "postgres", postgres: { mode: "provision" } },
+                backup: { startFrom: {}, objectStorage: STORE },
+            }),
+            [
+                "backup.startFrom: got {}; supports database.type=sqlite only; start a PostgreSQL stack with the README's restore-from-the-bucket runbook",
+            ],
+        );
+        assert.deepEqual(await problems({ backup: { startFrom: { backup: "latest" }, objectStorage: STORE } }), [
+            'backup.startFrom.backup: got "latest"; must be a backup\'s name, YYYYMMDD-HHMMSS',
+        ]);
     });
 });

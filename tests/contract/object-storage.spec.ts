@@ -237,6 +237,55 @@ describe("contract: backups to object storage, and a registry restored from the 
             .filter((line) => line !== "");
     }
 
+    it("a new stack with backup.startFrom restores the bucket's newest verified backup before its registry first starts, once, and never over a database", async () => {
+        const config = {
+            namespace: "mesh-staging",
+            registry: { port: await freePort() },
+            backup: {
+                startFrom: { prefix: PREFIX },
+                objectStorage: { endpoint: moto.endpoint, bucket: BUCKET, credentials: { secretName: SECRET } },
+            },
+        };
+        const staging = await renderStack({ stack: "staging", config: configFrom(config), redact: false, generated: () => "generated" });
+        const stagingWork = fs.mkdtempSync(path.join(work, "staging-"));
+        const fresh = new LocalCluster(staging.objects, stagingWork, [bin], [credentialsSecret(moto.key)]);
+        const stagingSet = find(staging.objects, "StatefulSet", "mcp-mesh-registry");
+        const startPod = async () => {
+            const fetch = fresh.run(stagingSet, { entrypoint: ["sh"] }, { containerName: "start-from-fetch" });
+            const code = await fetch.exited;
+            if (code !== 0) return { fetch, restore: undefined };
+            const restore = fresh.run(stagingSet, { entrypoint: ["sh"] }, { containerName: "start-from-restore", inPodOf: fetch });
+            await restore.exited;
+            return { fetch, restore };
+        };
+        try {
+            const first = await startPod();
+            assert.equal(await first.restore?.exited, 0, `${first.fetch.output()}${first.restore?.output()}`);
+            const newest = remoteFolders().pop() ?? "";
+            assert.match(first.restore?.output() ?? "", new RegExp(`started from backup ${newest}`));
+            const stagingRegistry = fresh.run(stagingSet, { entrypoint: [tools.registry] });
+            const readiness = podTemplate(stagingSet)?.spec.containers[0].readinessProbe;
+            await waitFor("the staging registry is ready", () => probeOk(stagingRegistry, readiness), START_MS, stagingRegistry);
+            assert.deepEqual(await listed(stagingRegistry), ["hello-world"]);
+            await fresh.stop(stagingRegistry);
+
+            const again = await startPod();
+            assert.equal(await again.restore?.exited, 0, again.fetch.output());
+            assert.match(again.fetch.output(), /was started from backup \d{8}-\d{6}; nothing to do/);
+
+            // A database of other origin: refused, untouched, the registry does not start.
+            const data = fresh.claimDir("data-mcp-mesh-registry-0");
+            fs.rmSync(path.join(data, "registry.db.started-from"));
+            const before = sha256(path.join(data, "registry.db"));
+            const refused = await startPod();
+            assert.equal(await refused.fetch.exited, 4, refused.fetch.output());
+            assert.match(refused.fetch.output(), /refusing to start from a backup: '.*registry\.db' already holds a database/);
+            assert.equal(sha256(path.join(data, "registry.db")), before);
+        } finally {
+            await fresh.stopAll();
+        }
+    });
+
     it("a corrupted object in the bucket fails the drill loudly (its Job fails, one line saying checksum mismatch)", async () => {
         const newest = remoteFolders().pop() ?? "";
         moto.put(BUCKET, `${PREFIX}/${newest}/registry.db`, Buffer.from("SQLite format 3 but not a database"));
