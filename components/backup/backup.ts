@@ -28,6 +28,7 @@ import { Affinity, Container, EnvVar, LabelSelector, Volume, VolumeMount } from 
 import { objectStoreEgress, uploadContainer } from "./object-storage";
 import { restoreDrill } from "./drill";
 import { BackupSource } from "./source";
+import { cronJobTiming } from "./schedule";
 
 export type { BackupSource } from "./source";
 
@@ -188,12 +189,7 @@ export class Backup extends pulumi.ComponentResource {
             {
                 metadata: { ...labels.meta(BACKUP_NAME), labels: labels.workload },
                 spec: {
-                    schedule: backup.schedule,
-                    ...(backup.timeZone ? { timeZone: backup.timeZone } : {}),
-                    concurrencyPolicy: "Forbid",
-                    startingDeadlineSeconds: backup.startingDeadlineSeconds,
-                    successfulJobsHistoryLimit: backup.successfulJobsHistoryLimit,
-                    failedJobsHistoryLimit: backup.failedJobsHistoryLimit,
+                    ...cronJobTiming(backup, backup.schedule),
                     jobTemplate: {
                         metadata: { labels: labels.workload },
                         spec: {

@@ -14,6 +14,7 @@ import { EnvVar, Volume, VolumeMount } from "../k8s/types";
 import { PG_SERVICE_KEY, postgresCaVolume } from "../registry/registry";
 import { rcloneContainer, storeEnv } from "./object-storage";
 import { BackupSource } from "./source";
+import { cronJobTiming } from "./schedule";
 
 const FETCHED = "/restore";
 const SCRATCH = "/scratch";
@@ -41,12 +42,7 @@ export function restoreDrill(name: string, args: DrillArgs, opts: pulumi.CustomR
         {
             metadata: { name: RESTORE_DRILL_NAME, namespace: args.namespace, labels: args.labels.cronJob },
             spec: {
-                schedule: args.drill.schedule,
-                ...(backup.timeZone ? { timeZone: backup.timeZone } : {}),
-                concurrencyPolicy: "Forbid",
-                startingDeadlineSeconds: backup.startingDeadlineSeconds,
-                successfulJobsHistoryLimit: backup.successfulJobsHistoryLimit,
-                failedJobsHistoryLimit: backup.failedJobsHistoryLimit,
+                ...cronJobTiming(backup, args.drill.schedule),
                 jobTemplate: {
                     metadata: { labels: args.labels.pod },
                     spec: {

@@ -105,7 +105,7 @@ export const objectStorageSchema = z
         }),
         /** Verified remote backups to keep; the newest is never deleted. Default: backup.retention. */
         retention: z.number().int().min(1).max(3650).optional(),
-        /** What the backup pod may reach: the endpoint's port (default: the URL's, else 443/80) and, optionally, its address blocks (default: any address). */
+        /** What the backup pod may reach: the endpoint's port (default: the URL's, else 443/80) and, optionally, its address blocks (default: every address). */
         egress: z.strictObject({ port: port.optional(), cidrs: z.array(cidr).default([]) }).prefault({}),
         /** The image that uploads (rclone, with sh and sha256sum). Default: RCLONE_IMAGE. */
         image: pinnedImage.default(RCLONE_IMAGE),

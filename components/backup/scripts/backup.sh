@@ -40,13 +40,7 @@ validate_env() {
         '') die "$EX_USAGE" "DB_TYPE is required (sqlite or postgres)" ;;
         *) die "$EX_USAGE" "unknown DB_TYPE '$DB_TYPE' (expected sqlite or postgres)" ;;
     esac
-    case $RETENTION in
-        '' | *[!0-9]*) die "$EX_USAGE" "RETENTION must be a positive integer, got '$RETENTION'" ;;
-    esac
-    [ "$RETENTION" -ge 1 ] || die "$EX_USAGE" "RETENTION must be at least 1, got '$RETENTION'"
-    # Not created on purpose: a missing directory usually means the backup
-    # volume is not mounted, and backups would land on the container's disk.
-    [ -d "$BACKUP_DIR" ] || die "$EX_USAGE" "BACKUP_DIR '$BACKUP_DIR' is not a directory (is the backup volume mounted?)"
+    validate_retention_and_dir
 }
 
 validate_sqlite_env() {

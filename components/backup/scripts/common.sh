@@ -1,4 +1,4 @@
-# Functions shared by backup.sh and restore.sh; sourced after they set PROG and EX_*.
+# Functions shared by the backup scripts; sourced after they set PROG and EX_*.
 # POSIX sh only: runs under busybox ash (alpine) and dash (Debian).
 
 say() { printf '%s: %s\n' "$PROG" "$*"; }
@@ -19,6 +19,17 @@ redact_conninfo() {
 # sqlite3 without ~/.sqliterc, which could change the output format checked below.
 run_sqlite() {
     sqlite3 -batch -init /dev/null "$@"
+}
+
+# RETENTION a positive integer and BACKUP_DIR an existing directory. Not created on purpose: a
+# missing directory usually means the backup volume is not mounted, and backups would land on
+# the container's disk.
+validate_retention_and_dir() {
+    case $RETENTION in
+        '' | *[!0-9]*) die "$EX_USAGE" "RETENTION must be a positive integer, got '$RETENTION'" ;;
+    esac
+    [ "$RETENTION" -ge 1 ] || die "$EX_USAGE" "RETENTION must be at least 1, got '$RETENTION'"
+    [ -d "$BACKUP_DIR" ] || die "$EX_USAGE" "BACKUP_DIR '$BACKUP_DIR' is not a directory (is the backup volume mounted?)"
 }
 
 need_command() {

@@ -25,11 +25,7 @@ case $0 in */*) . "${0%/*}/remote.sh" ;; *) . ./remote.sh ;; esac
 
 validate_env() {
     validate_store_env
-    case $RETENTION in
-        '' | *[!0-9]*) die "$EX_USAGE" "RETENTION must be a positive integer, got '$RETENTION'" ;;
-    esac
-    [ "$RETENTION" -ge 1 ] || die "$EX_USAGE" "RETENTION must be at least 1, got '$RETENTION'"
-    [ -d "$BACKUP_DIR" ] || die "$EX_USAGE" "BACKUP_DIR '$BACKUP_DIR' is not a directory (is the backup volume mounted?)"
+    validate_retention_and_dir
 }
 
 # True when a local backup directory has metadata and a checksum file that verifies.
