@@ -219,7 +219,7 @@ export class McpMesh extends pulumi.ComponentResource {
                       instance,
                       sqlitePath: SQLITE_PATH,
                       dataDir: DATA_DIR,
-                      sqliteImage: config.backup.sqliteImage,
+                      sqliteImage: sqliteToolsImage(config),
                       imagePullPolicy: config.backup.imagePullPolicy,
                       resources: config.backup.resources,
                   })
@@ -280,7 +280,7 @@ export class McpMesh extends pulumi.ComponentResource {
                 backup: config.backup,
                 database:
                     config.database.type === "sqlite"
-                        ? { type: "sqlite" }
+                        ? { type: "sqlite", image: sqliteToolsImage(config) }
                         : {
                               type: "postgres",
                               image: pg.image,
@@ -369,4 +369,13 @@ function postgresEndpoint(config: MeshConfig): PostgresEndpoint {
 export function postgresHost(config: MeshConfig): string {
     const pg = config.database.postgres;
     return pg.mode === "external" ? (pg.host ?? "") : `${POSTGRES_NAME}.${config.namespace}.svc.cluster.local`;
+}
+
+/**
+ * The image the SQLite backup, drill and start-from run sqlite3 from: backup.sqliteImage, or the
+ * registry's own image, which ships Debian 12's sqlite3 (the registry image the stack already trusts
+ * with the database, and the sqlite3 release the script tests run).
+ */
+function sqliteToolsImage(config: MeshConfig): string {
+    return config.backup.sqliteImage ?? config.registry.image;
 }

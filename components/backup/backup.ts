@@ -56,7 +56,7 @@ export interface BackupArgs {
     /** Value of app.kubernetes.io/instance on every object. Default: the stack name. */
     instance?: string;
     /**
-     * Schedule, retention, deadlines, history limits, storage, SQLite image, resources and the
+     * Schedule, retention, deadlines, history limits, storage, resources and the
      * optional object-storage destination (`objectStorage`: its credentials Secret, created by
      * you in the namespace, must exist before the first run) and restore drill (`drill`): the shape of the stack config's
      * `backup` section, with its defaults (components/config/backup.ts).
@@ -84,7 +84,7 @@ export class Backup extends pulumi.ComponentResource {
         const { namespace, backup, database } = args;
         const instance = args.instance ?? pulumi.getStack();
         const child = { parent: this };
-        const image = database.type === "sqlite" ? backup.sqliteImage : database.image;
+        const image = database.image;
         const labels = objectLabels({ name: BACKUP_NAME, component: "backup", instance, image, namespace });
         const { meta } = labels;
 

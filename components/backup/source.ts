@@ -1,9 +1,12 @@
 // What a backup copies, shared by the backup CronJob and the restore drill.
 import { PostgresCa } from "../data/database-url";
 
-/** What the backup copies: registry pod 0's SQLite file, or a PostgreSQL database (with pg_dump from `image`). */
+/**
+ * What the backup copies: registry pod 0's SQLite file (with sqlite3 from `image`), or a
+ * PostgreSQL database (with pg_dump from `image`).
+ */
 export type BackupSource =
-    | { type: "sqlite" }
+    | { type: "sqlite"; image: string }
     | {
           type: "postgres";
           image: string;

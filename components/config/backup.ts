@@ -5,13 +5,6 @@ import { dnsSubdomain, imagePullPolicy, pinnedImage, quantity, withDefaultResour
 import { objectStorageSchema, prefix } from "./object-storage";
 
 /**
- * An image with sqlite3, sh and sha256sum (alpine-based). It comes from a personal Docker Hub
- * account, so it is pinned by digest: a re-pushed tag cannot change what reads the database.
- * (The digest of 3.46.1 as published; two unrelated public repositories pin the same one.)
- */
-export const SQLITE_BACKUP_IMAGE = "keinos/sqlite3:3.46.1@sha256:055d4be20d868f4077598cbbc33ce4ff39dbefbbe0b87e39ca7b70f9f51caf51";
-
-/**
  * The schedule language of a Kubernetes CronJob. The API server checks spec.schedule with
  * robfig/cron v3's ParseStandard (validateScheduleFormat in pkg/apis/batch/validation), so
  * its rules decide. croner, in 5-field mode, parses the fields (numbers, names such as
@@ -139,14 +132,18 @@ export const backupSchema = z.strictObject({
             accessMode: z.enum(["ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod"]).default("ReadWriteOnce"),
         })
         .prefault({}),
-    /** Image for SQLite backups; PostgreSQL backups use database.postgres.image (pg_dump must be >= the server). */
+    /**
+     * Image with sqlite3, sh and sha256sum for SQLite backups, drills and start-from. Default: the
+     * registry image (registry.image), which ships sqlite3. Another image must be pinned by digest.
+     * PostgreSQL backups use database.postgres.image (pg_dump must be >= the server).
+     */
     sqliteImage: pinnedImage
         .refine((image) => /@sha256:[0-9a-f]{64}$/.test(image), {
             error: "must be pinned by digest (name:tag@sha256:<64 hex digits>): the backup image reads the whole database",
             // One message per mistake: a reference that does not parse says so, and only that.
             when: (payload) => payload.issues.length === 0,
         })
-        .default(SQLITE_BACKUP_IMAGE),
+        .optional(),
     imagePullPolicy: imagePullPolicy.default("IfNotPresent"),
     resources: withDefaultResources({
         requests: { cpu: "50m", memory: "64Mi", "ephemeral-storage": "64Mi" },

@@ -251,6 +251,17 @@ describe("Registry component", () => {
         );
     });
 
+    it("runs SQLite backups with sqlite3 from the registry's own image unless backup.sqliteImage names another", async () => {
+        const objects = await registryObjects({ registry: { image: "mcpmesh/registry:3.7.1" } });
+        const backup = podTemplate(find(objects, "CronJob", "mcp-mesh-registry-backup"))?.spec.containers[0];
+        assert.equal(backup?.image, "mcpmesh/registry:3.7.1");
+        assert.deepEqual(
+            backup?.command?.slice(0, 1),
+            ["sh"],
+            "the registry image's entrypoint is the registry: the command must replace it",
+        );
+    });
+
     it("takes images by digest, keeping the tag as the version label", async () => {
         const digest = `sha256:${"ab".repeat(32)}`;
         const objects = await registryObjects({
