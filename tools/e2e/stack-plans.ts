@@ -15,6 +15,7 @@ export function stackPlans(repoRoot: string): StackPlan[] {
                 { key: "backup.storage.storageClass", value: "e2e-other" },
             ],
             secretAgent: { index: 0, name: "hello-world" },
+            autoscaledAgent: { index: 1 },
             // Dev runs the day-2 edit table (prod's protectData and three replicas would make it slower, not wiser).
             editTable: { nextAgentIndex: 1 },
             stuckRollout: true,

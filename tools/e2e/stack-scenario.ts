@@ -11,6 +11,7 @@ import { runEditTable } from "./edit-table";
 import { runTlsChecks } from "./tls-checks";
 import { RefusedEdit, runRefusedEdits } from "./refused-edits";
 import { runStuckRollout } from "./stuck-rollout";
+import { runAutoscaledAgent } from "./autoscaled-agent";
 import { applySabotage } from "./sabotage";
 import { cliWords, copyProject, describeUrn, Preview, PreviewStep, PulumiCli, SECRET_SIGNATURE, StateResource } from "./pulumi-cli";
 import { check, Report, StepFailure } from "./report";
@@ -35,6 +36,8 @@ export interface StackPlan {
     secretAgent: { index: number; name: string };
     /** tls.enabled from the program's own CA: run the certificate checks (tools/e2e/tls-checks.ts). */
     tls?: boolean;
+    /** Add an agent with autoscaling at this index in `agents`, watch the HPA scale it, and Pulumi not fight it (tools/e2e/autoscaled-agent.ts). */
+    autoscaledAgent?: { index: number };
     /** Run the day-2 edit table (tools/e2e/edit-table.ts); its agent takes this index in `agents`. */
     editTable?: { nextAgentIndex: number };
     /** Edits of settings the stack keeps, each refused at preview with nothing changed (tools/e2e/refused-edits.ts). */
@@ -371,6 +374,9 @@ export async function runStack(plan: StackPlan, { toolchain, access, runDir, rep
         await runTlsChecks({ suite, cli, kubectl, namespace, report });
     }
 
+    if (plan.autoscaledAgent) {
+        await runAutoscaledAgent(suite, { cli, kubectl, namespace, report, agentIndex: plan.autoscaledAgent.index });
+    }
     if (plan.editTable) {
         await runEditTable({ suite, cli, kubectl, namespace, report, nextAgentIndex: plan.editTable.nextAgentIndex });
     }
