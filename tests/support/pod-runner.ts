@@ -362,18 +362,39 @@ export interface ClientCertificate {
 
 /** GET over HTTP or HTTPS (a self-signed certificate is accepted), with a per-request timeout. */
 export function httpGet(url: string, timeoutMs = 5_000, client?: ClientCertificate): Promise<HttpAnswer> {
+    return httpRequest("GET", url, undefined, timeoutMs, client);
+}
+
+/** A request with an optional JSON body over HTTP or HTTPS (a self-signed certificate is accepted), with a per-request timeout. */
+export function httpRequest(
+    method: string,
+    url: string,
+    json?: unknown,
+    timeoutMs = 5_000,
+    client?: ClientCertificate,
+): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
-        const request = (url.startsWith("https:") ? https : http).get(
+        const body = json === undefined ? undefined : JSON.stringify(json);
+        const request = (url.startsWith("https:") ? https : http).request(
             url,
-            { timeout: timeoutMs, rejectUnauthorized: false, ...(client ? { cert: client.cert, key: client.key } : {}) },
+            {
+                method,
+                timeout: timeoutMs,
+                rejectUnauthorized: false,
+                ...(body === undefined
+                    ? {}
+                    : { headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }),
+                ...(client ? { cert: client.cert, key: client.key } : {}),
+            },
             (response) => {
-                let body = "";
-                response.on("data", (chunk: Buffer) => (body += chunk.toString()));
-                response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+                let text = "";
+                response.on("data", (chunk: Buffer) => (text += chunk.toString()));
+                response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
             },
         );
-        request.on("timeout", () => request.destroy(new Error(`timeout after ${timeoutMs} ms: ${url}`)));
+        request.on("timeout", () => request.destroy(new Error(`timeout after ${timeoutMs} ms: ${method} ${url}`)));
         request.on("error", reject);
+        request.end(body);
     });
 }
 
@@ -399,7 +420,12 @@ export function probeUrl(pod: RunningPod, probe: unknown): string {
  * to the pod's mounts, the container's own loopback (127.0.0.1) is the pod's IP, its pid 1 is
  * the pod's process; `pathDirs` stand for the image's programs (e.g. python, wget).
  */
-export function execProbe(pod: RunningPod, probe: unknown, pathDirs: string[] = []): Promise<{ code: number | null; output: string }> {
+export function execProbe(
+    pod: RunningPod,
+    probe: unknown,
+    pathDirs: string[] = [],
+    timeoutMs = 30_000,
+): Promise<{ code: number | null; output: string }> {
     const command = (probe as ProbeView | undefined)?.exec?.command;
     if (!command) {
         throw new Error(`${pod.name}: probe is not an exec probe`);
@@ -420,7 +446,7 @@ export function execProbe(pod: RunningPod, probe: unknown, pathDirs: string[] = 
         let output = "";
         child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
         child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-        const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
         child.on("close", (code) => {
             clearTimeout(timer);
             resolve({ code, output });
