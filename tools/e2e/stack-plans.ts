@@ -53,6 +53,7 @@ export function stackPlans(repoRoot: string): StackPlan[] {
             secretAgent: { index: 0, name: "data-processor" },
             // Mutual TLS from the program's own CA (Pulumi.prod.yaml).
             tls: true,
+            offsiteBackup: { drillDatabase: "mcp_mesh_drill" },
             refusedEdits: [
                 {
                     title: "the provisioned PostgreSQL's database.postgres.user and .database",

@@ -12,6 +12,7 @@ import { runTlsChecks } from "./tls-checks";
 import { RefusedEdit, runRefusedEdits } from "./refused-edits";
 import { runStuckRollout } from "./stuck-rollout";
 import { runAutoscaledAgent } from "./autoscaled-agent";
+import { runOffsiteBackup } from "./offsite-backup";
 import { applySabotage } from "./sabotage";
 import { cliWords, copyProject, describeUrn, Preview, PreviewStep, PulumiCli, SECRET_SIGNATURE, StateResource } from "./pulumi-cli";
 import { check, Report, StepFailure } from "./report";
@@ -36,6 +37,8 @@ export interface StackPlan {
     secretAgent: { index: number; name: string };
     /** tls.enabled from the program's own CA: run the certificate checks (tools/e2e/tls-checks.ts). */
     tls?: boolean;
+    /** Deploy backup.objectStorage and a restore drill for real (tools/e2e/offsite-backup.ts); PostgreSQL stacks name the drill's database. */
+    offsiteBackup?: { drillDatabase?: string };
     /** Add an agent with autoscaling at this index in `agents`, watch the HPA scale it, and Pulumi not fight it (tools/e2e/autoscaled-agent.ts). */
     autoscaledAgent?: { index: number };
     /** Run the day-2 edit table (tools/e2e/edit-table.ts); its agent takes this index in `agents`. */
@@ -374,6 +377,9 @@ export async function runStack(plan: StackPlan, { toolchain, access, runDir, rep
         await runTlsChecks({ suite, cli, kubectl, namespace, report });
     }
 
+    if (plan.offsiteBackup) {
+        await runOffsiteBackup(suite, { cli, kubectl, namespace, report, drillDatabase: plan.offsiteBackup.drillDatabase });
+    }
     if (plan.autoscaledAgent) {
         await runAutoscaledAgent(suite, { cli, kubectl, namespace, report, agentIndex: plan.autoscaledAgent.index });
     }
