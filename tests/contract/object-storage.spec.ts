@@ -118,6 +118,20 @@ describe("contract: backups to object storage, and a registry restored from the 
         const deployment = find(rendered.objects, "Deployment", "hello-world");
         agent = cluster.run(deployment, { entrypoint: [tools.python] });
         await waitFor("hello-world registers", async () => (await listed(registry)).includes("hello-world"), START_MS, agent);
+        // Rows heartbeats cannot rebuild: a job and its event (the registry's own schema), beside its registry events.
+        const inserted = spawnSync(
+            sqlite.sqlite3,
+            [
+                path.join(cluster.claimDir("data-mcp-mesh-registry-0"), "registry.db"),
+                "PRAGMA busy_timeout = 10000;" +
+                    "INSERT INTO jobs (job_id, capability, status, submitted_payload, attempt_count, submitted_at, submitted_by) " +
+                    "VALUES ('job-contract-1', 'greeting', 'completed', '{\"name\": \"world\"}', 1, '2026-01-02 03:04:05', 'contract');" +
+                    "INSERT INTO job_events (seq, job_id, type, payload, posted_by, created_at) " +
+                    "VALUES (1, 'job-contract-1', 'completed', '{\"result\": \"hello\"}', 'contract', '2026-01-02 03:04:06');",
+            ],
+            { encoding: "utf8" },
+        );
+        assert.equal(inserted.status, 0, inserted.stderr);
     });
 
     after(async function () {
@@ -223,6 +237,11 @@ describe("contract: backups to object storage, and a registry restored from the 
         assert.deepEqual(rows(database), rows(path.join(fetched, "registry.db")), "every table's rows as backed up");
         const restoredRows = rows(database);
         assert.ok(restoredRows.agents.length > 0 && restoredRows.registry_events.length > 0, "agents and registry events restored");
+        assert.deepEqual(
+            [restoredRows.jobs.map((row) => row.split("|")[0]), restoredRows.job_events.map((row) => row.split("|").slice(1, 4))],
+            [["job-contract-1"], [["1", "job-contract-1", "completed"]]],
+            "the job and its event restored",
+        );
 
         registry = cluster.run(statefulSet, { entrypoint: [tools.registry] });
         const readiness = podTemplate(statefulSet)?.spec.containers[0].readinessProbe;
@@ -366,7 +385,24 @@ describe("contract: backups to object storage on PostgreSQL, and a registry rest
         await waitFor("the registry is ready", () => probeOk(registry, readiness), START_MS, registry);
         const agent = cluster.run(find(rendered.objects, "Deployment", "hello-world"), { entrypoint: [tools.python] });
         await waitFor("hello-world registers", async () => (await listed(registry)).includes("hello-world"), START_MS, agent);
+        // Rows heartbeats cannot rebuild: a job and its event (as the registry's schema holds them), beside its own registry events.
+        server.query(
+            "INSERT INTO jobs (job_id, capability, status, submitted_payload, attempt_count, submitted_at, submitted_by) " +
+                "VALUES ('job-contract-1', 'greeting', 'completed', '{\"name\": \"world\"}', 1, '2026-01-02T03:04:05Z', 'contract');" +
+                "INSERT INTO job_events (seq, job_id, type, payload, posted_by, created_at) " +
+                "VALUES (1, 'job-contract-1', 'completed', '{\"result\": \"hello\"}', 'contract', '2026-01-02T03:04:06Z');",
+            { database: DATABASE, user: server.appUser },
+        );
     });
+
+    /** The durable rows: jobs and job events exactly, and the registry's events up to the newest id `upTo` (it keeps writing). */
+    const durableRows = (database: string, upTo: string) =>
+        [
+            "SELECT * FROM jobs ORDER BY 1",
+            "SELECT * FROM job_events ORDER BY 1",
+            `SELECT * FROM registry_events WHERE id <= ${upTo} ORDER BY 1`,
+        ].map((sql) => server?.query(sql, { database }) ?? "");
+    const newestEvent = (database: string) => server?.query("SELECT coalesce(max(id), 0) FROM registry_events", { database }) ?? "0";
 
     after(async function () {
         this.timeout(60_000);
@@ -377,6 +413,10 @@ describe("contract: backups to object storage on PostgreSQL, and a registry rest
     });
 
     it("dumps through the service file, uploads the dump read back and marked; the bucket alone restores every agent into an empty database", async () => {
+        // What the backup will hold: the rows committed before the dump starts (registry events keep coming).
+        const upTo = newestEvent(DATABASE);
+        const durableBefore = durableRows(DATABASE, upTo);
+        assert.ok(Number(upTo) > 0, "the registry recorded events");
         const [backup, upload] = await runJob(cluster, cronJob);
         assert.equal(await backup.exited, 0, backup.output());
         assert.equal(await upload?.exited, 0, upload?.output());
@@ -421,6 +461,8 @@ describe("contract: backups to object storage on PostgreSQL, and a registry rest
             server?.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1", { database: DATABASE }),
             tablesBefore,
         );
+        assert.deepEqual(durableRows(DATABASE, upTo), durableBefore, "jobs, job events and registry events as backed up");
+        assert.match(durableBefore[0], /^job-contract-1\|greeting\|/);
 
         registry = cluster.run(statefulSet, { entrypoint: [tools.registry] });
         const readiness = podTemplate(statefulSet)?.spec.containers[0].readinessProbe;
@@ -479,6 +521,8 @@ describe("contract: backups to object storage on PostgreSQL, and a registry rest
             assert.match(first[2].output(), new RegExp(`started from backup ${stamp}: restored into the registry database`));
             for (const pod of first) assert.ok(!pod.output().includes(server?.appPassword ?? "-"), `${pod.output()} printed the password`);
             assert.equal(tablesOf("mesh_staging"), tablesOf(DATABASE));
+            const upTo = newestEvent("mesh_staging");
+            assert.deepEqual(durableRows("mesh_staging", upTo), durableRows(DATABASE, upTo), "jobs, job events and registry events");
             assert.equal(commentOf("mesh_staging"), `mcp-mesh: started from backup ${stamp}`);
 
             const stagingRegistry = local.run(statefulSet, { entrypoint: [tools.registry] });
