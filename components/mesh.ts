@@ -4,8 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { Agent } from "./agents/agent";
 import { createAgents } from "./agents/agents";
 import { MeshConfig, MeshSecrets } from "./config/mesh-config";
-import { Backup, backupPodLabels } from "./backup/backup";
+import { Backup, BackupSource, backupPodLabels } from "./backup/backup";
 import { startFromBackup } from "./backup/start-from";
+import { longestScheduleGapSeconds } from "./backup/schedule";
+import { MeshAlerts } from "./alerts/alerts";
 import { DATA_DIR, SQLITE_PATH } from "./registry/settings";
 import { mcpAgentCrd } from "./agents/crd";
 import { labels, selectorLabels } from "./k8s/labels";
@@ -41,6 +43,8 @@ export class McpMesh extends pulumi.ComponentResource {
     public readonly agents: Agent[];
     /** The dashboard, when `dashboard.enabled`. */
     public readonly dashboard?: Dashboard;
+    /** The PrometheusRule, when `alerts.enabled`. */
+    public readonly alerts?: MeshAlerts;
 
     constructor(name: string, args: McpMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:McpMesh", name, {}, opts);
@@ -78,6 +82,7 @@ export class McpMesh extends pulumi.ComponentResource {
         );
         this.dashboard = config.dashboard.enabled ? this.createDashboard(name, config, instance, fingerprints) : undefined;
         this.backup = config.backup.enabled ? this.createBackup(name, config, instance) : undefined;
+        this.alerts = config.alerts.enabled ? this.createAlerts(name, config, instance) : undefined;
         meshNetworkPolicies(
             name,
             {
@@ -217,9 +222,10 @@ export class McpMesh extends pulumi.ComponentResource {
                       startFrom: config.backup.startFrom,
                       store,
                       instance,
-                      sqlitePath: SQLITE_PATH,
-                      dataDir: DATA_DIR,
-                      sqliteImage: sqliteToolsImage(config),
+                      database:
+                          config.database.type === "sqlite"
+                              ? { type: "sqlite", sqlitePath: SQLITE_PATH, dataDir: DATA_DIR, sqliteImage: sqliteToolsImage(config) }
+                              : postgresSource(config),
                       imagePullPolicy: config.backup.imagePullPolicy,
                       resources: config.backup.resources,
                   })
@@ -272,22 +278,34 @@ export class McpMesh extends pulumi.ComponentResource {
         );
     }
 
+    /** The rule watches the objects this stack rendered, by their metadata.name. */
+    private createAlerts(name: string, config: MeshConfig, instance: string): MeshAlerts {
+        const { backup } = config;
+        // A run may start startingDeadlineSeconds late and take deadlineSeconds: then the longest gap between runs is over.
+        const staleAfter = (schedule: string) =>
+            longestScheduleGapSeconds(schedule, backup.timeZone) + backup.startingDeadlineSeconds + backup.deadlineSeconds;
+        return new MeshAlerts(
+            `${name}-alerts`,
+            {
+                namespace: this.namespace,
+                instance,
+                alerts: config.alerts,
+                statefulSet: this.registry.statefulSet.metadata.name,
+                ...(this.backup ? { backup: { name: this.backup.cronJobName, staleAfterSeconds: staleAfter(backup.schedule) } } : {}),
+                ...(this.backup?.drillCronJobName && backup.drill
+                    ? { drill: { name: this.backup.drillCronJobName, staleAfterSeconds: staleAfter(backup.drill.schedule) } }
+                    : {}),
+            },
+            { parent: this },
+        );
+    }
+
     private createBackup(name: string, config: MeshConfig, instance: string): Backup {
-        const pg = config.database.postgres;
         return new Backup(
             `${name}-backup`,
             {
                 backup: config.backup,
-                database:
-                    config.database.type === "sqlite"
-                        ? { type: "sqlite", image: sqliteToolsImage(config) }
-                        : {
-                              type: "postgres",
-                              image: pg.image,
-                              host: pg.host ?? POSTGRES_NAME,
-                              database: pg.database,
-                              ...(postgresCa(config) ? { ca: postgresCa(config) } : {}),
-                          },
+                database: config.database.type === "sqlite" ? { type: "sqlite", image: sqliteToolsImage(config) } : postgresSource(config),
                 namespace: this.namespace,
                 instance,
                 protectData: config.protectData,
@@ -297,6 +315,13 @@ export class McpMesh extends pulumi.ComponentResource {
             { parent: this },
         );
     }
+}
+
+/** The registry's PostgreSQL database as the backup (and startFrom) reach it. */
+function postgresSource(config: MeshConfig): Extract<BackupSource, { type: "postgres" }> {
+    const pg = config.database.postgres;
+    const ca = postgresCa(config);
+    return { type: "postgres", image: pg.image, host: pg.host ?? POSTGRES_NAME, database: pg.database, ...(ca ? { ca } : {}) };
 }
 
 /** Settings a deployed stack keeps (components/k8s/settings-guard.ts), each with its way out. */

@@ -17,6 +17,7 @@ const FOLDER_RANK: Record<string, number> = {
     agents: 3,
     dashboard: 3, // a registry client: takes the registry's URL and pods as Args, imports no registry file
     backup: 4, // backs up the registry's database
+    alerts: 3, // the PrometheusRule: watches the registry and backup by the names McpMesh passes, imports neither
     ".": 5, // mesh.ts and program.ts: the composition
 };
 const TOP_LEVEL_FILES = ["mesh.ts", "program.ts"];

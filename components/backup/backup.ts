@@ -77,6 +77,8 @@ export class Backup extends pulumi.ComponentResource {
     public readonly cronJobName: pulumi.Output<string>;
     /** Name of the claim that holds the backups. */
     public readonly claimName: pulumi.Output<string>;
+    /** Name of the restore drill's CronJob, when `backup.drill` is set. */
+    public readonly drillCronJobName?: pulumi.Output<string>;
 
     constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:Backup", name, {}, opts);
@@ -113,32 +115,33 @@ export class Backup extends pulumi.ComponentResource {
               })
             : undefined;
         const cronJob = this.createCronJob(name, args, { image, labels, scriptsChecksum: checksum(scripts), env, volumes, mounts, upload });
-        if (store && backup.drill) {
-            restoreDrill(
-                `${name}-restore-drill`,
-                {
-                    namespace,
-                    instance,
-                    backup,
-                    drill: backup.drill,
-                    store,
-                    database,
-                    image,
-                    scripts: {
-                        name: scriptsMap.metadata.name,
-                        checksum: checksum(scripts),
-                        dir: SCRIPTS_DIR,
-                        pgServiceDir: PG_SERVICE_DIR,
-                    },
-                    labels: {
-                        cronJob: objectLabels({ name: RESTORE_DRILL_NAME, component: "backup", instance, image, namespace }).workload,
-                        pod: { ...labels.workload, "app.kubernetes.io/component": "restore-drill" },
-                    },
-                    imagePullSecrets: args.imagePullSecrets,
-                },
-                { parent: this, dependsOn: args.dependsOn ?? [] },
-            );
-        }
+        const drill =
+            store && backup.drill
+                ? restoreDrill(
+                      `${name}-restore-drill`,
+                      {
+                          namespace,
+                          instance,
+                          backup,
+                          drill: backup.drill,
+                          store,
+                          database,
+                          image,
+                          scripts: {
+                              name: scriptsMap.metadata.name,
+                              checksum: checksum(scripts),
+                              dir: SCRIPTS_DIR,
+                              pgServiceDir: PG_SERVICE_DIR,
+                          },
+                          labels: {
+                              cronJob: objectLabels({ name: RESTORE_DRILL_NAME, component: "backup", instance, image, namespace }).workload,
+                              pod: { ...labels.workload, "app.kubernetes.io/component": "restore-drill" },
+                          },
+                          imagePullSecrets: args.imagePullSecrets,
+                      },
+                      { parent: this, dependsOn: args.dependsOn ?? [] },
+                  )
+                : undefined;
 
         new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,
@@ -167,7 +170,8 @@ export class Backup extends pulumi.ComponentResource {
 
         this.cronJobName = cronJob.metadata.name;
         this.claimName = claim.metadata.name;
-        this.registerOutputs({ cronJobName: this.cronJobName, claimName: this.claimName });
+        this.drillCronJobName = drill?.metadata.name;
+        this.registerOutputs({ cronJobName: this.cronJobName, claimName: this.claimName, drillCronJobName: this.drillCronJobName });
     }
 
     /** The CronJob: one run at a time, its Job never retried more than once, its pod restricted. */

@@ -91,7 +91,7 @@ const drillSchema = z.strictObject({
         .optional(),
 });
 
-/** A new stack's registry database restored from the bucket before the registry first starts (SQLite). */
+/** A new stack's registry database restored from the bucket before the registry first starts (SQLite or PostgreSQL). */
 const startFromSchema = z.strictObject({
     /** The backup (YYYYMMDD-HHMMSS, verified) to start from. Default: the newest verified one. */
     backup: z
@@ -153,7 +153,7 @@ export const backupSchema = z.strictObject({
     objectStorage: objectStorageSchema.optional(),
     /** A scheduled restore drill from the bucket (needs objectStorage). Default: none. */
     drill: drillSchema.optional(),
-    /** Start a new stack's registry from a backup in the bucket (needs objectStorage; SQLite). Default: none. */
+    /** Start a new stack's registry from a backup in the bucket (needs objectStorage). Default: none. */
     startFrom: startFromSchema.optional(),
 });
 

@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { dnsLabel, imagePullSecrets, labelValue } from "./k8s-schemas";
+import { alertsSchema } from "./alerts";
 import { BackupConfig, backupSchema } from "./backup";
 import { dashboardSchema } from "./dashboard";
 import { formatIssues } from "./errors";
@@ -52,6 +53,8 @@ export const meshSchema = z
         dashboard: dashboardSchema.prefault({}),
         /** Mutual TLS for every mesh connection, and where the certificates come from. */
         tls: tlsSchema.prefault({}),
+        /** A Prometheus Operator PrometheusRule on kube-state-metrics: stale backups and drills, failed backup Jobs, registry replicas down. */
+        alerts: alertsSchema.prefault({}),
         /** Keep the database and backups through `pulumi destroy` and replacements (protect + retainOnDelete). */
         protectData: z.boolean().default(false),
     })
@@ -240,9 +243,6 @@ function checkObjectStorageUses(
         const problem = (message: string) => ctx.addIssue({ code: "custom", path: ["backup", "startFrom"], input: startFrom, message });
         if (!objectStorage) problem("needs backup.objectStorage: the registry starts from a backup in the bucket");
         else if (!config.backup.enabled) problem("needs backup.enabled: the restore runs the backup's scripts");
-        if (config.database.type !== "sqlite") {
-            problem("supports database.type=sqlite only; start a PostgreSQL stack with the README's restore-from-the-bucket runbook");
-        }
     }
     if (!drill) return;
     const problem = (path: string[], input: unknown, message: string) =>

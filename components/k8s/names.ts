@@ -30,6 +30,9 @@ export const BACKUP_SCRIPTS = "mcp-mesh-backup-scripts";
 /** The SQLite claim of registry pod 0 (claim template `data`; one replica runs on SQLite). */
 export const SQLITE_CLAIM = `data-${REGISTRY_NAME}-0`;
 
+/** The PrometheusRule with the mesh's alerts (`alerts.enabled`). */
+export const ALERTS_RULE = "mcp-mesh-alerts";
+
 /** The dashboard's Deployment, Service, NetworkPolicy, PDB and Ingress (`dashboard.enabled`). */
 export const DASHBOARD_NAME = "mcp-mesh-dashboard";
 

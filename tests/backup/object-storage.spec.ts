@@ -307,7 +307,50 @@ describe("Registry: a new stack that starts from a backup (backup.startFrom)", (
         );
     });
 
-    it("refuses it without objectStorage, without backups, or on PostgreSQL: one line each", async () => {
+    it("on PostgreSQL, checks the database first (its image, the registry Secret's service file, the CA), then fetches and restores", async () => {
+        const rendered = await renderConfig({
+            database: { type: "postgres", postgres: { mode: "provision", image: "postgres:17.2" } },
+            tls: { enabled: true, source: "pulumi" },
+            backup: { startFrom: {}, objectStorage: STORE },
+        });
+        const pod = podTemplate(find(rendered.objects, "StatefulSet", "mcp-mesh-registry"))?.spec;
+        const init = pod?.initContainers ?? [];
+        assert.deepEqual(
+            init.slice(1).map((c) => [c.name, c.image, c.command?.slice(2)]),
+            [
+                ["start-from-check", "postgres:17.2", ["check", "/start-from"]],
+                ["start-from-fetch", RCLONE_IMAGE, ["fetch", "/start-from"]],
+                ["start-from-restore", "postgres:17.2", ["restore", "/start-from"]],
+            ],
+        );
+        for (const container of [init[1], init[3]]) {
+            const env = envOf(container);
+            assert.deepEqual(
+                ["DB_TYPE", "PGSERVICEFILE", "PGSERVICE", "PGSSLROOTCERT"].map((name) => env.get(name)?.value),
+                ["postgres", "/etc/mcp-mesh/start-from-db/pg_service.conf", "registry", "/etc/mcp-mesh/postgres-ca/ca.crt"],
+            );
+            // The password only in the service file, from the registry Secret: never in env or argv.
+            assert.ok(!env.has("PGPASSWORD") && !env.has("DATABASE_URL"), container?.name);
+            assert.deepEqual(
+                container?.volumeMounts?.map((m) => m.name),
+                ["backup-scripts", "start-from", "tmp", "start-from-database", "postgres-ca"],
+            );
+        }
+        assert.deepEqual(pod?.volumes?.find((v) => v.name === "start-from-database")?.secret, {
+            secretName: "mcp-registry-secret",
+            items: [{ key: "pg_service.conf", path: "pg_service.conf" }],
+            defaultMode: 0o440,
+        });
+        assert.ok(pod?.volumes?.some((v) => v.name === "postgres-ca"));
+        // The fetch never connects to the database: no service file, no CA.
+        assert.equal(envOf(init[2]).get("PGSERVICEFILE"), undefined);
+        assert.deepEqual(
+            init[2]?.volumeMounts?.map((m) => m.name),
+            ["backup-scripts", "start-from", "tmp"],
+        );
+    });
+
+    it("refuses it without objectStorage or without backups: one line each", async () => {
         const problems = async (config: Record<string, unknown>) => {
             try {
                 await renderConfig(config);
@@ -322,15 +365,6 @@ describe("Registry: a new stack that starts from a backup (backup.startFrom)", (
         assert.deepEqual(await problems({ backup: { enabled: false, startFrom: {}, objectStorage: STORE } }), [
             "backup.startFrom: got {}; needs backup.enabled: the restore runs the backup's scripts",
         ]);
-        assert.deepEqual(
-            await problems({
-                database: { type: "postgres", postgres: { mode: "provision" } },
-                backup: { startFrom: {}, objectStorage: STORE },
-            }),
-            [
-                "backup.startFrom: got {}; supports database.type=sqlite only; start a PostgreSQL stack with the README's restore-from-the-bucket runbook",
-            ],
-        );
         assert.deepEqual(await problems({ backup: { startFrom: { backup: "latest" }, objectStorage: STORE } }), [
             'backup.startFrom.backup: got "latest"; must be a backup\'s name, YYYYMMDD-HHMMSS',
         ]);

@@ -118,6 +118,20 @@ describe("contract: backups to object storage, and a registry restored from the 
         const deployment = find(rendered.objects, "Deployment", "hello-world");
         agent = cluster.run(deployment, { entrypoint: [tools.python] });
         await waitFor("hello-world registers", async () => (await listed(registry)).includes("hello-world"), START_MS, agent);
+        // Rows heartbeats cannot rebuild: a job and its event (the registry's own schema), beside its registry events.
+        const inserted = spawnSync(
+            sqlite.sqlite3,
+            [
+                path.join(cluster.claimDir("data-mcp-mesh-registry-0"), "registry.db"),
+                "PRAGMA busy_timeout = 10000;" +
+                    "INSERT INTO jobs (job_id, capability, status, submitted_payload, attempt_count, submitted_at, submitted_by) " +
+                    "VALUES ('job-contract-1', 'greeting', 'completed', '{\"name\": \"world\"}', 1, '2026-01-02 03:04:05', 'contract');" +
+                    "INSERT INTO job_events (seq, job_id, type, payload, posted_by, created_at) " +
+                    "VALUES (1, 'job-contract-1', 'completed', '{\"result\": \"hello\"}', 'contract', '2026-01-02 03:04:06');",
+            ],
+            { encoding: "utf8" },
+        );
+        assert.equal(inserted.status, 0, inserted.stderr);
     });
 
     after(async function () {
@@ -223,6 +237,11 @@ describe("contract: backups to object storage, and a registry restored from the 
         assert.deepEqual(rows(database), rows(path.join(fetched, "registry.db")), "every table's rows as backed up");
         const restoredRows = rows(database);
         assert.ok(restoredRows.agents.length > 0 && restoredRows.registry_events.length > 0, "agents and registry events restored");
+        assert.deepEqual(
+            [restoredRows.jobs.map((row) => row.split("|")[0]), restoredRows.job_events.map((row) => row.split("|").slice(1, 4))],
+            [["job-contract-1"], [["1", "job-contract-1", "completed"]]],
+            "the job and its event restored",
+        );
 
         registry = cluster.run(statefulSet, { entrypoint: [tools.registry] });
         const readiness = podTemplate(statefulSet)?.spec.containers[0].readinessProbe;
@@ -312,6 +331,7 @@ describe("contract: backups to object storage on PostgreSQL, and a registry rest
     let statefulSet: K8sObject;
     let cronJob: K8sObject;
     let registry: RunningPod;
+    let bin: string;
 
     const listed = async (pod: RunningPod) =>
         (
@@ -349,7 +369,7 @@ describe("contract: backups to object storage on PostgreSQL, and a registry rest
         rendered = await renderStack({ stack: "contract", config: configFrom(config, server.appPassword), redact: false });
         work = fs.mkdtempSync(path.join(os.tmpdir(), "mesh-contract-s3pg-"));
         const extra = Object.fromEntries(["awk", "mktemp", "tr", "cut"].map((tool) => [tool, findOnPath(tool) ?? `/usr/bin/${tool}`]));
-        const bin = createScriptBinDir(path.join(work, "image-bin"), {
+        bin = createScriptBinDir(path.join(work, "image-bin"), {
             ...posix,
             ...extra,
             pg_dump: pgTools.pgDump,
@@ -365,7 +385,24 @@ describe("contract: backups to object storage on PostgreSQL, and a registry rest
         await waitFor("the registry is ready", () => probeOk(registry, readiness), START_MS, registry);
         const agent = cluster.run(find(rendered.objects, "Deployment", "hello-world"), { entrypoint: [tools.python] });
         await waitFor("hello-world registers", async () => (await listed(registry)).includes("hello-world"), START_MS, agent);
+        // Rows heartbeats cannot rebuild: a job and its event (as the registry's schema holds them), beside its own registry events.
+        server.query(
+            "INSERT INTO jobs (job_id, capability, status, submitted_payload, attempt_count, submitted_at, submitted_by) " +
+                "VALUES ('job-contract-1', 'greeting', 'completed', '{\"name\": \"world\"}', 1, '2026-01-02T03:04:05Z', 'contract');" +
+                "INSERT INTO job_events (seq, job_id, type, payload, posted_by, created_at) " +
+                "VALUES (1, 'job-contract-1', 'completed', '{\"result\": \"hello\"}', 'contract', '2026-01-02T03:04:06Z');",
+            { database: DATABASE, user: server.appUser },
+        );
     });
+
+    /** The durable rows: jobs and job events exactly, and the registry's events up to the newest id `upTo` (it keeps writing). */
+    const durableRows = (database: string, upTo: string) =>
+        [
+            "SELECT * FROM jobs ORDER BY 1",
+            "SELECT * FROM job_events ORDER BY 1",
+            `SELECT * FROM registry_events WHERE id <= ${upTo} ORDER BY 1`,
+        ].map((sql) => server?.query(sql, { database }) ?? "");
+    const newestEvent = (database: string) => server?.query("SELECT coalesce(max(id), 0) FROM registry_events", { database }) ?? "0";
 
     after(async function () {
         this.timeout(60_000);
@@ -376,6 +413,10 @@ describe("contract: backups to object storage on PostgreSQL, and a registry rest
     });
 
     it("dumps through the service file, uploads the dump read back and marked; the bucket alone restores every agent into an empty database", async () => {
+        // What the backup will hold: the rows committed before the dump starts (registry events keep coming).
+        const upTo = newestEvent(DATABASE);
+        const durableBefore = durableRows(DATABASE, upTo);
+        assert.ok(Number(upTo) > 0, "the registry recorded events");
         const [backup, upload] = await runJob(cluster, cronJob);
         assert.equal(await backup.exited, 0, backup.output());
         assert.equal(await upload?.exited, 0, upload?.output());
@@ -420,10 +461,114 @@ describe("contract: backups to object storage on PostgreSQL, and a registry rest
             server?.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1", { database: DATABASE }),
             tablesBefore,
         );
+        assert.deepEqual(durableRows(DATABASE, upTo), durableBefore, "jobs, job events and registry events as backed up");
+        assert.match(durableBefore[0], /^job-contract-1\|greeting\|/);
 
         registry = cluster.run(statefulSet, { entrypoint: [tools.registry] });
         const readiness = podTemplate(statefulSet)?.spec.containers[0].readinessProbe;
         await waitFor("the restored registry is ready", () => probeOk(registry, readiness), START_MS, registry);
         assert.deepEqual(await listed(registry), ["hello-world"]);
+    });
+    /** A new stack on `database` of the same server (three replicas, as prod), starting from the bucket's contract/pg backups. */
+    async function startingStack(database: string, stack: string) {
+        const config = {
+            namespace: `mesh-${stack}`,
+            registry: { replicas: 3, port: await freePort() },
+            ...externalDatabaseConfig(server ?? assert.fail("no server"), database, { sslmode: "disable" }),
+            backup: {
+                startFrom: { prefix: "contract/pg" },
+                objectStorage: {
+                    endpoint: moto.endpoint,
+                    bucket: BUCKET,
+                    prefix: `contract/${stack}`,
+                    credentials: { secretName: SECRET },
+                },
+            },
+        };
+        const staging = await renderStack({ stack, config: configFrom(config, server?.appPassword), redact: false });
+        const local = new LocalCluster(staging.objects, fs.mkdtempSync(path.join(work, `${stack}-`)), [bin], [credentialsSecret(moto.key)]);
+        return { local, statefulSet: find(staging.objects, "StatefulSet", "mcp-mesh-registry") };
+    }
+
+    /** The registry pod's start-from init containers, in order, as the kubelet runs them (one pod's emptyDirs); stops at the first failure. */
+    async function startFromContainers(local: LocalCluster, statefulSet: K8sObject): Promise<RunningPod[]> {
+        const names = (podTemplate(statefulSet)?.spec.initContainers ?? [])
+            .map((c) => c.name)
+            .filter((name) => name.startsWith("start-from-"));
+        assert.deepEqual(names, ["start-from-check", "start-from-fetch", "start-from-restore"]);
+        const runs: RunningPod[] = [];
+        for (const name of names) {
+            const pod = local.run(statefulSet, { entrypoint: ["sh"] }, { containerName: name, inPodOf: runs[0] });
+            runs.push(pod);
+            if ((await pod.exited) !== 0) break;
+        }
+        return runs;
+    }
+
+    const tablesOf = (database: string) =>
+        server?.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1", { database }) ?? "";
+    const commentOf = (database: string) =>
+        server?.query(`SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = '${database}'`) ?? "";
+
+    it("a new PostgreSQL stack starts from the bucket's newest verified backup before its registry first starts; later starts and other replicas do nothing", async () => {
+        const [stamp] = [...new Set(moto.list(BUCKET, "contract/pg/").map((o) => o.key.split("/")[2]))].sort().reverse();
+        server?.createDatabase("mesh_staging");
+        const { local, statefulSet } = await startingStack("mesh_staging", "staging");
+        try {
+            const first = await startFromContainers(local, statefulSet);
+            for (const pod of first) assert.equal(await pod.exited, 0, pod.output());
+            assert.equal(first.length, 3);
+            assert.match(first[2].output(), new RegExp(`started from backup ${stamp}: restored into the registry database`));
+            for (const pod of first) assert.ok(!pod.output().includes(server?.appPassword ?? "-"), `${pod.output()} printed the password`);
+            assert.equal(tablesOf("mesh_staging"), tablesOf(DATABASE));
+            const upTo = newestEvent("mesh_staging");
+            assert.deepEqual(durableRows("mesh_staging", upTo), durableRows(DATABASE, upTo), "jobs, job events and registry events");
+            assert.equal(commentOf("mesh_staging"), `mcp-mesh: started from backup ${stamp}`);
+
+            const stagingRegistry = local.run(statefulSet, { entrypoint: [tools.registry] });
+            const readiness = podTemplate(statefulSet)?.spec.containers[0].readinessProbe;
+            await waitFor("the staging registry is ready", () => probeOk(stagingRegistry, readiness), START_MS, stagingRegistry);
+            assert.deepEqual(await listed(stagingRegistry), ["hello-world"]);
+            const agentsRows = server?.query("SELECT count(*) FROM agents", { database: "mesh_staging" });
+            await local.stop(stagingRegistry);
+
+            // Replica 1 (or pod 0 restarting): the check finds the comment; no download, nothing restored.
+            const again = await startFromContainers(local, statefulSet);
+            for (const pod of again) assert.equal(await pod.exited, 0, pod.output());
+            assert.match(again[0].output(), new RegExp(`was started from backup ${stamp}; nothing to do`));
+            assert.deepEqual(fs.readdirSync(again[0].mounts.get("/start-from") ?? ""), [".nothing-to-do"]);
+            assert.equal(server?.query("SELECT count(*) FROM agents", { database: "mesh_staging" }), agentsRows);
+
+            // Stopped after the restore committed but before its comment was completed: the next start completes it.
+            server?.query(`COMMENT ON DATABASE mesh_staging IS 'mcp-mesh: restoring backup ${stamp}'`);
+            const resumed = await startFromContainers(local, statefulSet);
+            for (const pod of resumed) assert.equal(await pod.exited, 0, pod.output());
+            assert.match(resumed[0].output(), /restored from backup .* by an earlier start; nothing to do/);
+            assert.equal(commentOf("mesh_staging"), `mcp-mesh: started from backup ${stamp}`);
+        } finally {
+            await local.stopAll();
+        }
+    });
+
+    it("never restores over a PostgreSQL database of other origin: the check exits 4 with one line, and the database is untouched", async () => {
+        server?.createDatabase("mesh_other");
+        server?.query("CREATE TABLE notes (id integer); INSERT INTO notes VALUES (42);", { database: "mesh_other", user: server.appUser });
+        const { local, statefulSet } = await startingStack("mesh_other", "other");
+        try {
+            const runs = await startFromContainers(local, statefulSet);
+            assert.equal(runs.length, 1, "neither fetch nor restore runs");
+            assert.equal(await runs[0].exited, 4, runs[0].output());
+            const lines = runs[0].output().trim().split("\n");
+            assert.equal(lines.length, 1, runs[0].output());
+            assert.match(
+                lines[0],
+                /^start-from\.sh: error: refusing to start from a backup: the registry database \(service registry\) already holds 1 tables this setting did not restore/,
+            );
+            assert.equal(server?.query("SELECT id FROM notes", { database: "mesh_other" }), "42");
+            assert.equal(tablesOf("mesh_other"), "notes");
+            assert.equal(commentOf("mesh_other"), "");
+        } finally {
+            await local.stopAll();
+        }
     });
 });

@@ -1,5 +1,6 @@
 // The rendered MCPAgent CRD's schema as a validator, plus Kubernetes' structural-schema rules.
 import Ajv, { ValidateFunction } from "ajv";
+import type { RegExpEngine } from "ajv/dist/types";
 import { K8sObject } from "./render";
 
 export type JsonSchema = Record<string, unknown>;
@@ -9,9 +10,21 @@ export function openApiSchema(crd: K8sObject): JsonSchema {
     return spec.versions[0].schema.openAPIV3Schema;
 }
 
+/**
+ * The API server checks `pattern` with Go's RE2, whose inline flags JavaScript lacks: a leading
+ * `(?i)` (the Prometheus Operator's CRDs have one) becomes the `i` flag.
+ */
+const goRegExp: RegExpEngine = Object.assign(
+    (pattern: string, flags: string) => {
+        const caseless = /^\^?\(\?i\)/.exec(pattern);
+        return caseless ? new RegExp(pattern.replace("(?i)", ""), `${flags}i`) : new RegExp(pattern, flags);
+    },
+    { code: "new RegExp" },
+);
+
 export function crdValidator(crd: K8sObject): ValidateFunction {
     // x-kubernetes-* are annotations to ajv; formats are checked by the API server, not here.
-    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: goRegExp } });
     return ajv.compile(openApiSchema(crd));
 }
 

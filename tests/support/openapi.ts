@@ -39,7 +39,11 @@ const VALIDATORS: Record<string, (object: K8sObject) => void> = {
 };
 
 /** Custom resources whose schema is not in the Kubernetes OpenAPI document. */
-export const CUSTOM_KINDS = new Set(["mesh.mcp.io/v1alpha1/MCPAgent", "monitoring.coreos.com/v1/ServiceMonitor"]);
+export const CUSTOM_KINDS = new Set([
+    "mesh.mcp.io/v1alpha1/MCPAgent",
+    "monitoring.coreos.com/v1/ServiceMonitor",
+    "monitoring.coreos.com/v1/PrometheusRule",
+]);
 
 export function openApiValidator(object: K8sObject): ((object: K8sObject) => void) | undefined {
     return VALIDATORS[`${object.apiVersion}/${object.kind}`];
