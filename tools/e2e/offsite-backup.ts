@@ -1,6 +1,7 @@
 // Off-site backups on a deployed stack, for real: the credentials Secret is created the way the
-// README says (by you, in the namespace), the stack gains `backup.objectStorage` and a restore
-// drill, and `pulumi up` puts them on the server. The server accepts every object; the backup
+// README says (by you, in the namespace), the stack gains `backup.objectStorage`, a restore
+// drill and `alerts` (the Prometheus Operator's PrometheusRule CRD installed first, as the
+// operator would), and `pulumi up` puts them on the server. The server accepts every object; the backup
 // and drill pods reach the key pair only through secretKeyRef; no credential is in `pulumi stack
 // export` or in any live object's spec; a second preview plans no change. kwok runs no
 // containers, so the upload itself is proven by npm test against a real S3 server (moto).
@@ -12,6 +13,8 @@ import { check, Report } from "./report";
 const SECRET = "e2e-s3-backup";
 const BACKUP_CRONJOB = "mcp-mesh-registry-backup";
 const DRILL_CRONJOB = "mcp-mesh-registry-restore-drill";
+const RULE = "mcp-mesh-alerts";
+const RULE_CRD = "prometheusrules.monitoring.coreos.com";
 
 export interface OffsiteBackupContext {
     cli: PulumiCli;
@@ -20,6 +23,8 @@ export interface OffsiteBackupContext {
     report: Report;
     /** PostgreSQL stacks: the scratch database the drill restores into. */
     drillDatabase?: string;
+    /** The PrometheusRule CRD's YAML, installed for the row (and removed after) where the cluster lacks it. */
+    prometheusRuleCrd: string;
 }
 
 /** The value at `path` under `value` (objects only), or undefined. */
@@ -49,14 +54,26 @@ function secretSourceOf(container: unknown, name: string): unknown {
     return at(entry, "valueFrom", "secretKeyRef", "name");
 }
 
+/** The alerts of a live PrometheusRule. */
+function alertNames(rule: KubeObject | undefined): string[] {
+    return objects(at(rule?.spec, "groups")).flatMap((group) => objects(at(group, "rules")).map((r) => String(at(r, "alert"))));
+}
+
 export async function runOffsiteBackup(
     suite: string,
-    { cli, kubectl, namespace, report, drillDatabase }: OffsiteBackupContext,
+    { cli, kubectl, namespace, report, drillDatabase, prometheusRuleCrd }: OffsiteBackupContext,
 ): Promise<void> {
     await report.step(
         suite,
-        "off-site backups: backup.objectStorage and a drill deploy; credentials only by secretKeyRef, in no state and no spec",
+        "off-site backups: backup.objectStorage, a drill and alerts deploy; credentials only by secretKeyRef, in no state and no spec",
         async () => {
+            const installCrd = kubectl.get("customresourcedefinition", RULE_CRD) === undefined;
+            if (installCrd) {
+                const applied = kubectl.exec(["apply", "--server-side", "-f", prometheusRuleCrd]);
+                check(applied.status === 0, `kubectl apply ${prometheusRuleCrd}: ${applied.stderr.trim()}`);
+                const established = kubectl.exec(["wait", "--for=condition=Established", `crd/${RULE_CRD}`, "--timeout=120s"]);
+                check(established.status === 0, `CRD ${RULE_CRD} not established: ${established.stderr.trim()}`);
+            }
             const keyId = `E2E${randomBytes(8).toString("hex").toUpperCase()}`;
             const secretKey = randomBytes(24).toString("base64url");
             const created = kubectl.exec(
@@ -72,6 +89,8 @@ export async function runOffsiteBackup(
                 cli.configSet("backup.objectStorage.credentials.secretName", SECRET, { path: true });
                 cli.configSet("backup.drill.schedule", "30 4 * * 0", { path: true });
                 if (drillDatabase) cli.configSet("backup.drill.postgresDatabase", drillDatabase, { path: true });
+                cli.configSet("alerts.enabled", "true", { path: true });
+                cli.configSet("alerts.ruleLabels.release", "kube-prometheus-stack", { path: true });
                 const up = await cli.watched(["up", "--yes", "--skip-preview"], () => podCreationRefusal(kubectl, namespace));
                 check(up.status === 0, `pulumi up with backup.objectStorage exited ${up.status}:\n${cliWords(up)}`);
 
@@ -87,6 +106,9 @@ export async function runOffsiteBackup(
                     );
                     check(wrong.length === 0, `CronJob ${name}: the key pair does not come from Secret ${SECRET}`);
                 }
+                const alerts = alertNames(kubectl.get("prometheusrule", RULE, namespace));
+                check(alerts.length > 0, `PrometheusRule ${RULE} is not on the server, or holds no alert`);
+                process.stdout.write(`[e2e] ${suite}: PrometheusRule ${RULE} accepted with alerts ${alerts.join(", ")}\n`);
                 const exported = cli.exportText();
                 for (const [what, value] of [
                     ["access key id", keyId],
@@ -106,6 +128,7 @@ export async function runOffsiteBackup(
                 const back = await cli.watched(["up", "--yes", "--skip-preview"], () => podCreationRefusal(kubectl, namespace));
                 check(back.status === 0, `pulumi up without backup.objectStorage exited ${back.status}:\n${cliWords(back)}`);
                 kubectl.exec(["delete", "secret", SECRET, "-n", namespace, "--ignore-not-found"]);
+                if (installCrd) kubectl.exec(["delete", "crd", RULE_CRD, "--ignore-not-found", "--wait=true", "--timeout=120s"]);
             }
             check(kubectl.get("cronjob", DRILL_CRONJOB, namespace) === undefined, `CronJob ${DRILL_CRONJOB} outlived backup.drill`);
         },

@@ -28,6 +28,7 @@ export function builtToolchain(): Toolchain | undefined {
         kwok: unused,
         kwokStages: unused,
         certManagerCrds: unused,
+        prometheusRuleCrd: unused,
         cacheDir: cacheDir(),
     };
 }

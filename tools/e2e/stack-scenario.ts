@@ -378,7 +378,14 @@ export async function runStack(plan: StackPlan, { toolchain, access, runDir, rep
     }
 
     if (plan.offsiteBackup) {
-        await runOffsiteBackup(suite, { cli, kubectl, namespace, report, drillDatabase: plan.offsiteBackup.drillDatabase });
+        await runOffsiteBackup(suite, {
+            cli,
+            kubectl,
+            namespace,
+            report,
+            drillDatabase: plan.offsiteBackup.drillDatabase,
+            prometheusRuleCrd: toolchain.prometheusRuleCrd,
+        });
     }
     if (plan.autoscaledAgent) {
         await runAutoscaledAgent(suite, { cli, kubectl, namespace, report, agentIndex: plan.autoscaledAgent.index });

@@ -16,6 +16,8 @@ KUBERNETES_VERSION=v1.34.4
 ETCD_VERSION=v3.6.5
 KWOK_VERSION=v0.8.0
 CERT_MANAGER_VERSION=v1.21.2 # only its CRDs, which its Go module ships as plain YAML
+# Only the PrometheusRule CRD (plain YAML in its Go module), at the release the alert tests validate against.
+PROMETHEUS_OPERATOR_VERSION=$(sed -n 's/^export const PROMETHEUS_OPERATOR_VERSION = "\(v[0-9][0-9.]*\)";$/\1/p' "$(dirname "$0")/../../tests/support/prometheus-tools.ts")
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=build-lib.sh
@@ -160,12 +162,23 @@ fetch_cert_manager_crds() {
     echo "$CERT_MANAGER_VERSION" >"$CACHE/cert-manager-crds/.version"
 }
 
+fetch_prometheus_rule_crd() {
+    [ -n "$PROMETHEUS_OPERATOR_VERSION" ] || { log "no PROMETHEUS_OPERATOR_VERSION in tests/support/prometheus-tools.ts"; exit 1; }
+    [ "$(cat "$CACHE/prometheus-operator-crds/.version" 2>/dev/null)" = "$PROMETHEUS_OPERATOR_VERSION" ] && return
+    log "prometheus-operator $PROMETHEUS_OPERATOR_VERSION PrometheusRule CRD: downloading its Go module (~1 min)"
+    local src
+    src=$(go mod download -json "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    rm -rf "$CACHE/prometheus-operator-crds" && mkdir -p "$CACHE/prometheus-operator-crds"
+    cp "$src/example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml" "$CACHE/prometheus-operator-crds/"
+    echo "$PROMETHEUS_OPERATOR_VERSION" >"$CACHE/prometheus-operator-crds/.version"
+}
+
 start=$SECONDS
 groups=("$@")
 [ ${#groups[@]} -gt 0 ] || groups=(cluster pulumi)
 for group in "${groups[@]}"; do
     case "$group" in
-    cluster) build_etcd && build_kwok && build_kubernetes && fetch_cert_manager_crds ;;
+    cluster) build_etcd && build_kwok && build_kubernetes && fetch_cert_manager_crds && fetch_prometheus_rule_crd ;;
     pulumi)
         install_dynamic_provider && build_language_host && build_pulumi && build_kubernetes_provider
         # No registry serves the random provider plugin; its recipe builds one from the

@@ -18,6 +18,8 @@ export interface Toolchain {
     kwokStages: string;
     /** cert-manager's CRDs (cert-manager.io_*.yaml), to check the program's Certificates and Issuers against. */
     certManagerCrds: string;
+    /** The Prometheus Operator's PrometheusRule CRD (monitoring.coreos.com_prometheusrules.yaml), for the stacks' alerts. */
+    prometheusRuleCrd: string;
     cacheDir: string;
 }
 
@@ -56,6 +58,7 @@ export function buildToolchain(repoRoot: string): Toolchain {
         kwok: path.join(bin, "kwok"),
         kwokStages: path.join(cache, "kwok-stages"),
         certManagerCrds: path.join(cache, "cert-manager-crds"),
+        prometheusRuleCrd: path.join(cache, "prometheus-operator-crds", "monitoring.coreos.com_prometheusrules.yaml"),
         cacheDir: cache,
     };
 }
