@@ -63,7 +63,9 @@ export class McpMesh extends pulumi.ComponentResource {
         const postgres = this.createDatabase(name, config, instance, args.secrets.databasePassword);
         this.tracing = config.tracing.enabled ? this.createTracing(name, config, instance) : undefined;
         const tracing = this.tracing?.wiring;
-        this.registry = this.createRegistry(name, config, instance, postgres, fingerprints, tracing);
+        // Registry 3.7.1 only exports spans to Tempo (and answers `meshctl trace` from it); without
+        // one it logs an error per span and dials localhost:4317 every minute: left out then.
+        this.registry = this.createRegistry(name, config, instance, postgres, fingerprints, tracing?.tempo ? tracing : undefined);
         this.agents = createAgents(
             name,
             {
@@ -219,8 +221,10 @@ export class McpMesh extends pulumi.ComponentResource {
                 namespace: this.namespace,
                 instance,
                 clients: [
-                    selectorLabels({ name: REGISTRY_NAME, instance }),
-                    ...(config.dashboard.enabled ? [selectorLabels({ name: DASHBOARD_NAME, instance })] : []),
+                    ...(config.dashboard.enabled
+                        ? [{ component: "dashboard", pods: selectorLabels({ name: DASHBOARD_NAME, instance }) }]
+                        : []),
+                    ...(config.tracing.tempo ? [{ component: "registry", pods: selectorLabels({ name: REGISTRY_NAME, instance }) }] : []),
                 ],
                 imagePullSecrets: config.imagePullSecrets,
             },

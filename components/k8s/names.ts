@@ -37,6 +37,8 @@ export const DASHBOARD_NAME = "mcp-mesh-dashboard";
 export const REDIS_NAME = "mcp-mesh-redis";
 /** Egress of the registry, dashboard and agents to Redis (and Tempo) with tracing on. */
 export const TRACING_EGRESS_POLICY = "mcp-mesh-tracing-egress";
+/** Egress of the registry and the dashboard to Tempo's ports (`tracing.tempo`). */
+export const TEMPO_EGRESS_POLICY = "mcp-mesh-tempo-egress";
 
 /** Namespace-wide NetworkPolicies (components/k8s/network-policies.ts). */
 export const DEFAULT_DENY_POLICY = "mcp-mesh-default-deny";
@@ -78,6 +80,7 @@ export const RESERVED_NAMES = [
     DASHBOARD_NAME,
     REDIS_NAME,
     TRACING_EGRESS_POLICY,
+    TEMPO_EGRESS_POLICY,
     BACKUP_NAME,
     ...NETWORK_POLICY_NAMES,
     SELF_SIGNED_ISSUER,

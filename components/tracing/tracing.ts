@@ -8,7 +8,7 @@ import * as random from "@pulumi/random";
 import { ExternalRedisConfig, TracingConfig, tracingSchema } from "../config/tracing";
 import * as kube from "../k8s/builders";
 import { PART_OF } from "../k8s/labels";
-import { REDIS_NAME, TRACING_EGRESS_POLICY } from "../k8s/names";
+import { REDIS_NAME, TEMPO_EGRESS_POLICY, TRACING_EGRESS_POLICY } from "../k8s/names";
 import { rolloutTimeouts } from "../k8s/rollout";
 import { secretChecksum } from "../k8s/secret-checksum";
 import { sha256 } from "../k8s/checksum";
@@ -30,8 +30,6 @@ import {
 /** The redis image's user (uid/gid 999, `redis`). */
 const REDIS_UID = 999;
 const MIN_READY_SECONDS = 5;
-/** The components whose pods trace: the egress policy selects them. */
-const CLIENT_COMPONENTS = ["agent", "dashboard", "registry"];
 const PROBES = {
     startup: { periodSeconds: 2, timeoutSeconds: 3, failureThreshold: 30 },
     liveness: { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
@@ -46,12 +44,20 @@ export interface TracingArgs {
     /** Value of app.kubernetes.io/instance on every object. Default: the stack name. */
     instance?: string;
     /**
-     * Selector labels of the pods that trace besides agents (which are selected by
-     * `component: agent`): the registry's and the dashboard's. Only they and agents reach Redis.
+     * The pods that read traces besides agents (which are selected by `component: agent`): the
+     * dashboard's, and the registry's when it exports to Tempo; their component label and their
+     * selector labels. Only they and agents reach Redis; only they reach Tempo.
      */
-    clients: Record<string, string>[];
+    clients: TracingClient[];
     /** Names of image pull Secrets for the Redis pod. Default: none. */
     imagePullSecrets?: string[];
+}
+
+export interface TracingClient {
+    /** app.kubernetes.io/component of its pods, e.g. `registry`, `dashboard`. */
+    component: string;
+    /** Its pods' selector labels. */
+    pods: Record<string, string>;
 }
 
 export class Tracing extends pulumi.ComponentResource {
@@ -75,12 +81,12 @@ export class Tracing extends pulumi.ComponentResource {
         const tempo = tracing.tempo ? { tempo: tracing.tempo } : {};
         if (external) {
             this.wiring = { ...externalWiring(external), ...tempo };
-            this.createEgress(name, tracing, labels, undefined);
+            this.createEgress(name, args, tracing, labels, undefined);
         } else {
             const provisioned = this.createRedis(name, args, tracing, labels);
             this.deployment = provisioned.deployment;
             this.wiring = { ...provisioned.wiring, ...tempo };
-            this.createEgress(name, tracing, labels, labels.selector);
+            this.createEgress(name, args, tracing, labels, labels.selector);
         }
         this.registerOutputs({});
     }
@@ -195,35 +201,47 @@ export class Tracing extends pulumi.ComponentResource {
         return { deployment, wiring: { redisUrl: { secretName: secret.metadata.name, key: REDIS_URL_KEY }, checksum } };
     }
 
-    /** The clients' egress to Redis (its pods, or any address on the external port) and to Tempo's ports. */
+    /** The clients' egress to Redis (its pods, or any address on the external port); the readers' to Tempo's ports. */
     private createEgress(
         name: string,
+        args: TracingArgs,
         tracing: TracingConfig,
         labels: kube.ObjectLabels,
         redisPods: Record<string, string> | undefined,
     ): void {
         const redisPort = tracing.redis.external?.port ?? tracing.redis.port;
-        const egress: NetworkPolicyEgressRule[] = [
-            redisPods
-                ? { to: [{ podSelector: { matchLabels: redisPods } }], ports: [{ port: redisPort, protocol: "TCP" }] }
-                : { ports: [{ port: redisPort, protocol: "TCP" }] },
-        ];
-        if (tracing.tempo) {
+        const toRedis: NetworkPolicyEgressRule = redisPods
+            ? { to: [{ podSelector: { matchLabels: redisPods } }], ports: [{ port: redisPort, protocol: "TCP" }] }
+            : { ports: [{ port: redisPort, protocol: "TCP" }] };
+        const readers = args.clients.map((client) => client.component);
+        this.egressPolicy(`${name}-egress`, TRACING_EGRESS_POLICY, labels, ["agent", ...readers], toRedis);
+        if (tracing.tempo && readers.length > 0) {
             // Tempo is named by host: a policy can only open its ports.
             const ports = [...new Set([endpointPort(tracing.tempo.otlpEndpoint), urlPort(tracing.tempo.queryUrl)])].sort((a, b) => a - b);
-            egress.push({ ports: ports.map((port) => ({ port, protocol: "TCP" })) });
+            this.egressPolicy(`${name}-tempo-egress`, TEMPO_EGRESS_POLICY, labels, readers, {
+                ports: ports.map((port) => ({ port, protocol: "TCP" })),
+            });
         }
+    }
+
+    private egressPolicy(
+        resourceName: string,
+        policyName: string,
+        labels: kube.ObjectLabels,
+        components: string[],
+        rule: NetworkPolicyEgressRule,
+    ): void {
         new k8s.networking.v1.NetworkPolicy(
-            `${name}-egress`,
+            resourceName,
             {
-                metadata: labels.meta(TRACING_EGRESS_POLICY),
+                metadata: labels.meta(policyName),
                 spec: {
                     podSelector: {
                         matchLabels: { "app.kubernetes.io/part-of": PART_OF },
-                        matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: CLIENT_COMPONENTS }],
+                        matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: [...components].sort() }],
                     },
                     policyTypes: ["Egress"],
-                    egress,
+                    egress: [rule],
                 },
             },
             { parent: this },
@@ -231,11 +249,11 @@ export class Tracing extends pulumi.ComponentResource {
     }
 }
 
-/** Agents (by component) and the named pods (registry, dashboard). */
-function clientPeers(clients: Record<string, string>[]): NetworkPolicyPeer[] {
+/** Agents (by component) and the named readers' pods (dashboard, registry). */
+function clientPeers(clients: TracingClient[]): NetworkPolicyPeer[] {
     return [
         { podSelector: { matchLabels: { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/component": "agent" } } },
-        ...clients.map((matchLabels): NetworkPolicyPeer => ({ podSelector: { matchLabels } })),
+        ...clients.map((client): NetworkPolicyPeer => ({ podSelector: { matchLabels: client.pods } })),
     ];
 }
 

@@ -11,8 +11,9 @@ const AGENTS = [
     { name: "hello-world", code: "agents/hello_world.py" },
     { name: "reporter", code: "agents/report_generator.py", mode: "customResource" },
 ];
+const REGISTRY: [kind: string, name: string] = ["StatefulSet", "mcp-mesh-registry"];
+/** The span stream's clients without Tempo; with Tempo the registry too (it exports there). */
 const CLIENTS: [kind: string, name: string][] = [
-    ["StatefulSet", "mcp-mesh-registry"],
     ["Deployment", "mcp-mesh-dashboard"],
     ["Deployment", "hello-world"],
 ];
@@ -79,7 +80,7 @@ describe("tracing render", () => {
         ]);
     });
 
-    it("wires the registry, the dashboard and every agent (an MCPAgent too) by secretKeyRef, with a checksum that rolls them", async () => {
+    it("wires the dashboard and every agent (an MCPAgent too) by secretKeyRef, with a checksum that rolls them; the registry only with Tempo", async () => {
         const { objects } = await renderConfig({ agents: AGENTS, dashboard: { enabled: true }, tracing: { enabled: true } });
         const wired = (env: EnvVarView[]) => {
             assert.equal(env.find((v) => v.name === "MCP_MESH_DISTRIBUTED_TRACING_ENABLED")?.value, "true");
@@ -99,6 +100,9 @@ describe("tracing render", () => {
             checksums.add(checksum);
         }
         assert.equal(checksums.size, 1);
+        // Registry 3.7.1 would only fail to export each span (no Tempo): untouched.
+        assert.ok(!envOf(container(objects, ...REGISTRY)).some((v) => /TRACING|REDIS/.test(v.name)));
+        assert.equal(annotations(objects, ...REGISTRY)["checksum/tracing"], undefined);
         const mcpAgent = find(objects, "MCPAgent", "reporter") as K8sObject & { spec: { env: EnvVarView[] } };
         wired(mcpAgent.spec.env);
         // Each dashboard pod reads the stream in a group of its own (a shared group would split the traces).
@@ -119,7 +123,7 @@ describe("tracing render", () => {
         assert.notEqual(await sum("b".repeat(32)), first);
     });
 
-    it("admits only the registry, the dashboard and agents to Redis, which reaches nothing; they may reach it", async () => {
+    it("admits only the dashboard and agents to Redis (the registry without Tempo reads nothing), which reaches nothing; they may reach it", async () => {
         const { objects } = await renderConfig({ agents: AGENTS, dashboard: { enabled: true }, tracing: { enabled: true } });
         const redis = policy(objects, "mcp-mesh-redis");
         assert.deepEqual(redis.policyTypes, ["Ingress", "Egress"]);
@@ -129,10 +133,11 @@ describe("tracing render", () => {
         const from = (redis.ingress?.[0].from ?? []).map((peer) => peer.podSelector?.matchLabels ?? {});
         assert.deepEqual(
             from.map((labels) => labels["app.kubernetes.io/component"] ?? labels["app.kubernetes.io/name"]),
-            ["agent", "mcp-mesh-registry", "mcp-mesh-dashboard"],
+            ["agent", "mcp-mesh-dashboard"],
         );
         const egress = policy(objects, "mcp-mesh-tracing-egress");
-        assert.deepEqual(egress.podSelector.matchExpressions?.[0].values, ["agent", "dashboard", "registry"]);
+        assert.deepEqual(egress.podSelector.matchExpressions?.[0].values, ["agent", "dashboard"]);
+        assert.ok(!objects.some((o) => o.metadata.name === "mcp-mesh-tempo-egress"));
         assert.deepEqual(egress.egress, [
             {
                 to: [
@@ -154,7 +159,7 @@ describe("tracing render", () => {
             },
         });
         assert.ok(!objects.some((o) => o.metadata.name === "mcp-mesh-redis"));
-        for (const [kind, name] of CLIENTS) {
+        for (const [kind, name] of [...CLIENTS, REGISTRY]) {
             assert.deepEqual(envOf(container(objects, kind, name)).find((v) => v.name === "REDIS_URL")?.valueFrom, {
                 secretKeyRef: { name: "my-redis", key: "REDIS_URL" },
             });
@@ -166,8 +171,14 @@ describe("tracing render", () => {
         assert.equal(value("StatefulSet", "mcp-mesh-registry", "TEMPO_URL"), "http://tempo.obs:3200");
         assert.equal(value("Deployment", "mcp-mesh-dashboard", "TEMPO_URL"), "http://tempo.obs:3200");
         assert.equal(value("Deployment", "hello-world", "TEMPO_URL"), undefined);
-        assert.deepEqual(policy(objects, "mcp-mesh-tracing-egress").egress, [
-            { ports: [{ port: 6380, protocol: "TCP" }] },
+        assert.ok(annotations(objects, ...REGISTRY)["checksum/tracing"]);
+        const egress = policy(objects, "mcp-mesh-tracing-egress");
+        assert.deepEqual(egress.podSelector.matchExpressions?.[0].values, ["agent", "dashboard", "registry"]);
+        assert.deepEqual(egress.egress, [{ ports: [{ port: 6380, protocol: "TCP" }] }]);
+        // Only the readers reach Tempo.
+        const tempo = policy(objects, "mcp-mesh-tempo-egress");
+        assert.deepEqual(tempo.podSelector.matchExpressions?.[0].values, ["dashboard", "registry"]);
+        assert.deepEqual(tempo.egress, [
             {
                 ports: [
                     { port: 3200, protocol: "TCP" },
