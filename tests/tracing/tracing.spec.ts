@@ -3,7 +3,10 @@
 // that rolls it; your Redis instead; Tempo. The contract test (tests/contract/tracing.spec.ts)
 // runs the real programs on this render.
 import { strict as assert } from "assert";
-import { K8sObject } from "../support/render";
+import * as k8s from "@pulumi/kubernetes";
+import { Agent, agentConfig } from "../../components/agents";
+import { Tracing } from "../../components/tracing";
+import { K8sObject, renderStack } from "../support/render";
 import { find, renderConfig } from "../support/stacks";
 import { ContainerView, podTemplate } from "../support/pods";
 
@@ -186,5 +189,45 @@ describe("tracing render", () => {
                 ],
             },
         ]);
+    });
+
+    it("prints how to look at the Redis pod and the stream (kubectl outputs), only for the program's Redis", async () => {
+        const own = await renderConfig({ tracing: { enabled: true } });
+        const kubectl = own.outputs.kubectl as Record<string, string>;
+        assert.equal(kubectl.traceStream, "kubectl exec -n mcp-mesh deployment/mcp-mesh-redis -- redis-cli -p 6379 XLEN mesh:trace");
+        assert.match(kubectl.tracing, /-l app\.kubernetes\.io\/component=tracing$/);
+        const yours = await renderConfig({ tracing: { enabled: true, redis: { external: { secretName: "r" } } } });
+        assert.equal((yours.outputs.kubectl as Record<string, string>).traceStream, undefined);
+    });
+
+    it("is a component of its own: a program with no stack config runs Tracing and wires an Agent with its `wiring`", async () => {
+        const { objects } = await renderStack({
+            stack: "bare",
+            config: {
+                project: "someone-elses-program",
+                config: { "kubernetes:enableConfigMapMutable": "true", "kubernetes:enableSecretMutable": "true" },
+                secretKeys: [],
+            },
+            program: (opts) => {
+                const namespace = new k8s.core.v1.Namespace("tools", { metadata: { name: "tools" } }, opts);
+                const tracing = new Tracing("traces", { namespace: namespace.metadata.name, clients: [] }, opts);
+                new Agent(
+                    "hello",
+                    {
+                        agent: agentConfig({ name: "hello", code: "agents/hello_world.py" }),
+                        namespace: namespace.metadata.name,
+                        registryUrl: "http://registry.tools:8000",
+                        tracing: tracing.wiring,
+                    },
+                    opts,
+                );
+                return {};
+            },
+        });
+        assert.equal(find(objects, "Deployment", "mcp-mesh-redis").metadata.namespace, "tools");
+        assert.deepEqual(envOf(container(objects, "Deployment", "hello")).find((v) => v.name === "REDIS_URL")?.valueFrom, {
+            secretKeyRef: { name: "mcp-mesh-redis", key: "url" },
+        });
+        assert.deepEqual(policy(objects, "mcp-mesh-tracing-egress").podSelector.matchExpressions?.[0].values, ["agent"]);
     });
 });
