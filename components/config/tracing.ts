@@ -1,7 +1,7 @@
 // The stack config's `tracing` section: distributed tracing through a Redis stream (`mesh:trace`).
-// Every agent's runtime publishes a span per tool call to it; the registry and the dashboard
-// (meshui) each read it in their own consumer group: meshui keeps recent traces for its Traffic
-// and Live pages, the registry exports them over OTLP to Tempo, where they are kept (`tempo`).
+// Every agent's runtime publishes a span per tool call to it; the dashboard (meshui) and, with a
+// Tempo (`tempo`), the registry each read it in their own consumer group: meshui keeps recent
+// traces for its Traffic and Live pages, the registry exports them over OTLP to Tempo.
 // The Redis is the program's own (password generated) or yours (its URL in a Secret of yours).
 import { z } from "zod";
 import { dnsSubdomain, imagePullPolicy, pinnedImage, port, withDefaultResources } from "./k8s-schemas";

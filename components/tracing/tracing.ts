@@ -1,7 +1,8 @@
 // Distributed tracing's shared parts: the program's Redis (Deployment, Service, Secret with a
-// generated password, NetworkPolicy admitting only the registry, dashboard and agents), or the
-// URL Secret of your own Redis; and the egress policy that lets those clients reach it (and
-// Tempo). What each client is wired with is `wiring` (REDIS_URL by secretKeyRef, a checksum).
+// generated password, NetworkPolicy admitting only agents and the named readers: the dashboard,
+// the registry with Tempo), or the URL Secret of your own Redis; and the egress policies that let
+// them reach it (and the readers Tempo). What each client is wired with is `wiring` (REDIS_URL by
+// secretKeyRef, a checksum).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
