@@ -17,6 +17,8 @@ import { Postgres } from "./data/postgres";
 import { POSTGRES_CA_FILE, PostgresCa, PostgresEndpoint } from "./data/database-url";
 import { Registry } from "./registry/registry";
 import { Dashboard } from "./dashboard/dashboard";
+import { Tracing } from "./tracing/tracing";
+import { TracingWiring } from "./k8s/tracing-env";
 import { DASHBOARD_NAME, MESH, POSTGRES_NAME, REGISTRY_HEADLESS, REGISTRY_NAME, tlsSecretName } from "./k8s/names";
 import { meshCertificates, serviceDnsNames } from "./k8s/cert-manager";
 import { CertificateFingerprints, programCertificates } from "./k8s/mesh-ca-secrets";
@@ -45,6 +47,8 @@ export class McpMesh extends pulumi.ComponentResource {
     public readonly dashboard?: Dashboard;
     /** The PrometheusRule, when `alerts.enabled`. */
     public readonly alerts?: MeshAlerts;
+    /** Tracing's Redis (or your Redis's URL) and the clients' egress, when `tracing.enabled`. */
+    public readonly tracing?: Tracing;
 
     constructor(name: string, args: McpMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-mesh:index:McpMesh", name, {}, opts);
@@ -61,7 +65,11 @@ export class McpMesh extends pulumi.ComponentResource {
         this.crd = config.installCrds ? mcpAgentCrd(`${name}-mcpagents-crd`, instance, dataOptions(this, config.protectData)) : undefined;
         const fingerprints = this.createCertificates(name, config, instance);
         const postgres = this.createDatabase(name, config, instance, args.secrets.databasePassword);
-        this.registry = this.createRegistry(name, config, instance, postgres, fingerprints);
+        this.tracing = config.tracing.enabled ? this.createTracing(name, config, instance) : undefined;
+        const tracing = this.tracing?.wiring;
+        // Registry 3.7.1 only exports spans to Tempo (and answers `meshctl trace` from it); without
+        // one it logs an error per span and dials localhost:4317 every minute: left out then.
+        this.registry = this.createRegistry(name, config, instance, postgres, fingerprints, tracing?.tempo ? tracing : undefined);
         this.agents = createAgents(
             name,
             {
@@ -77,10 +85,11 @@ export class McpMesh extends pulumi.ComponentResource {
                 imagePullSecrets: config.imagePullSecrets,
                 meshTls: config.tls.enabled,
                 certificateFingerprints: fingerprints,
+                tracing,
             },
             { parent: this },
         );
-        this.dashboard = config.dashboard.enabled ? this.createDashboard(name, config, instance, fingerprints) : undefined;
+        this.dashboard = config.dashboard.enabled ? this.createDashboard(name, config, instance, fingerprints, tracing) : undefined;
         this.backup = config.backup.enabled ? this.createBackup(name, config, instance) : undefined;
         this.alerts = config.alerts.enabled ? this.createAlerts(name, config, instance) : undefined;
         meshNetworkPolicies(
@@ -208,12 +217,33 @@ export class McpMesh extends pulumi.ComponentResource {
         );
     }
 
+    /** Redis for the span stream (the program's, or your URL Secret) and the clients' egress to it and to Tempo. */
+    private createTracing(name: string, config: MeshConfig, instance: string): Tracing {
+        return new Tracing(
+            `${name}-tracing`,
+            {
+                tracing: config.tracing,
+                namespace: this.namespace,
+                instance,
+                clients: [
+                    ...(config.dashboard.enabled
+                        ? [{ component: "dashboard", pods: selectorLabels({ name: DASHBOARD_NAME, instance }) }]
+                        : []),
+                    ...(config.tracing.tempo ? [{ component: "registry", pods: selectorLabels({ name: REGISTRY_NAME, instance }) }] : []),
+                ],
+                imagePullSecrets: config.imagePullSecrets,
+            },
+            { parent: this },
+        );
+    }
+
     private createRegistry(
         name: string,
         config: MeshConfig,
         instance: string,
         postgres: Postgres | undefined,
         fingerprints: CertificateFingerprints | undefined,
+        tracing: TracingWiring | undefined,
     ): Registry {
         const store = config.backup.objectStorage;
         const startFrom =
@@ -250,6 +280,7 @@ export class McpMesh extends pulumi.ComponentResource {
                 clients: config.dashboard.enabled
                     ? [{ podSelector: { matchLabels: selectorLabels({ name: DASHBOARD_NAME, instance }) } }]
                     : [],
+                tracing,
             },
             { parent: this },
         );
@@ -260,6 +291,7 @@ export class McpMesh extends pulumi.ComponentResource {
         config: MeshConfig,
         instance: string,
         fingerprints: CertificateFingerprints | undefined,
+        tracing: TracingWiring | undefined,
     ): Dashboard {
         return new Dashboard(
             `${name}-dashboard`,
@@ -270,6 +302,7 @@ export class McpMesh extends pulumi.ComponentResource {
                 registryUrl: this.registry.url,
                 registry: { pods: this.registry.podSelector, port: config.registry.port },
                 imagePullSecrets: config.imagePullSecrets,
+                tracing,
                 ...(config.tls.enabled
                     ? { meshTls: { secretName: tlsSecretName(DASHBOARD_NAME), certificateFingerprint: fingerprints?.get(DASHBOARD_NAME) } }
                     : {}),

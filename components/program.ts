@@ -40,6 +40,13 @@ export function program(opts?: pulumi.ComponentResourceOptions, securePaths?: re
                       certificateExpiry: `kubectl get secret mcp-mesh-registry-tls -n ${ns} -o jsonpath='{.data.tls\\.crt}' | base64 -d | openssl x509 -noout -enddate`,
                   }
                 : {}),
+            // tracing with the program's Redis: its pod, and how many spans the stream holds (redis-cli authenticates from the pod's env).
+            ...(config.tracing.enabled && !config.tracing.redis.external
+                ? {
+                      tracing: `kubectl get deployment,pods,svc -n ${ns} -l app.kubernetes.io/component=tracing`,
+                      traceStream: `kubectl exec -n ${ns} deployment/mcp-mesh-redis -- redis-cli -p ${config.tracing.redis.port} XLEN mesh:trace`,
+                  }
+                : {}),
         })),
         agents: pulumi
             .all(

@@ -13,6 +13,7 @@ const FOLDER_RANK: Record<string, number> = {
     k8s: 0, // shared building blocks: builders, labels, names, security, checksums, data protection
     config: 1, // the stack-config schema by section, its errors and reader
     data: 2, // PostgreSQL and the DSN
+    tracing: 2, // Redis for traces, and what its clients are wired with (k8s/tracing-env.ts)
     registry: 3,
     agents: 3,
     dashboard: 3, // a registry client: takes the registry's URL and pods as Args, imports no registry file

@@ -30,6 +30,8 @@ function escape(text: string): string {
 const MAY_BE_UNKNOWN = [
     /^Secret\/[^ ]+ (stringData|data)(\.|$)/,
     / spec(\.jobTemplate\.spec)?\.template\.metadata\.annotations\.checksum\/secret$/,
+    // tracing with the program's Redis: the checksum of a URL that holds the generated password.
+    / spec\.template\.metadata\.annotations\.checksum\/tracing$/,
     // tls.source=pulumi: the fingerprint of a certificate the update generates.
     / spec\.template\.metadata\.annotations\.checksum\/certificate$/,
 ];

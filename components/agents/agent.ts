@@ -29,6 +29,7 @@ import { rolloutTimeouts } from "../k8s/rollout";
 import { secretChecksum } from "../k8s/secret-checksum";
 import { certificateAnnotation, meshTlsEnv, MeshTlsArgs, meshTlsVolumes } from "../k8s/mesh-tls";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
+import { tracingAnnotation, tracingEnv, TracingWiring } from "../k8s/tracing-env";
 import { DeploymentStrategy, EnvVar, NetworkPolicyEgressRule, NetworkPolicyIngressRule, Volume, VolumeMount } from "../k8s/types";
 
 /** A new pod counts as available once Ready this long. */
@@ -72,6 +73,11 @@ export interface AgentArgs {
      * HTTPS requiring a mesh client certificate, and probes over mTLS (exec). Default: none.
      */
     meshTls?: MeshTlsArgs;
+    /**
+     * Distributed tracing (Tracing.wiring): the runtime publishes a span per tool call to Redis
+     * (REDIS_URL from the Secret). Both modes: an MCPAgent's env takes a secretKeyRef. Default: none (off).
+     */
+    tracing?: TracingWiring;
 }
 
 export class Agent extends pulumi.ComponentResource {
@@ -126,11 +132,14 @@ export class Agent extends pulumi.ComponentResource {
                   )
                 : undefined;
 
-        const env = configuredEnv(agent, {
-            settingsConfigMap: args.settings?.configMap ?? "",
-            settingKeys: Object.keys(args.settings?.data ?? {}),
-            secretName: secret?.metadata.name ?? agentSecretName(agent.name),
-        });
+        const env = [
+            ...(args.tracing ? tracingEnv(args.tracing) : []),
+            ...configuredEnv(agent, {
+                settingsConfigMap: args.settings?.configMap ?? "",
+                settingKeys: Object.keys(args.settings?.data ?? {}),
+                secretName: secret?.metadata.name ?? agentSecretName(agent.name),
+            }),
+        ];
 
         if (agent.mode === "customResource") {
             this.customResource = new k8s.apiextensions.CustomResource(
@@ -245,6 +254,7 @@ export class Agent extends pulumi.ComponentResource {
             ...(parts.secretValues ? { "checksum/secret": secretChecksum(`${name}-secret-checksum-key`, parts.secretValues, child) } : {}),
             ...(agent.monitoring.scrapeAnnotations ? kube.scrapeAnnotations(port) : {}),
             ...certificateAnnotation(args.meshTls),
+            ...tracingAnnotation(args.tracing),
         };
 
         const tlsEnv = args.meshTls ? Object.entries(meshTlsEnv()).map(([key, value]): EnvVar => ({ name: key, value })) : [];

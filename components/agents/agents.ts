@@ -10,6 +10,7 @@ import { agentSettings } from "./spec";
 import { labels } from "../k8s/labels";
 import { AGENT_SETTINGS_CONFIGMAP, tlsSecretName } from "../k8s/names";
 import { SharedStorage } from "./shared-storage";
+import { TracingWiring } from "../k8s/tracing-env";
 
 export interface AgentsArgs {
     /** The agents, in config order (the stack config's `agents`, parsed). */
@@ -36,6 +37,8 @@ export interface AgentsArgs {
     meshTls?: boolean;
     /** With meshTls: each agent's certificate fingerprint by agent name, where the program issues them (tls.source=pulumi). Default: none. */
     certificateFingerprints?: ReadonlyMap<string, pulumi.Input<string>>;
+    /** Distributed tracing (Tracing.wiring): every agent publishes spans to its Redis. Default: none (off). */
+    tracing?: TracingWiring;
 }
 
 /**
@@ -81,6 +84,7 @@ export function createAgents(name: string, args: AgentsArgs, opts: pulumi.Compon
                     crd: args.crd,
                     protectData: args.protectData,
                     imagePullSecrets: args.imagePullSecrets,
+                    tracing: args.tracing,
                     ...(args.meshTls
                         ? {
                               meshTls: {

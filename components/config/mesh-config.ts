@@ -12,6 +12,8 @@ import { databaseSchema, PostgresConfig as MeshConfigPostgres } from "./database
 import { networkSchema } from "./network";
 import { RegistryConfig, registrySchema } from "./registry";
 import { TlsConfig, tlsSchema } from "./tls";
+import { TracingConfig, tracingSchema } from "./tracing";
+import { tracingUnusedSettings } from "./tracing-rules";
 import { SHARED_VOLUMES, SharedStorageConfig, sharedStorageSchema, SINGLE_NODE_MODES } from "./storage";
 import { AGENT_SECRETS_KEY, agentSecretProblems, AgentSecretValues } from "./agent-secrets";
 import { noMetricsReason } from "../k8s/metrics";
@@ -55,6 +57,8 @@ export const meshSchema = z
         tls: tlsSchema.prefault({}),
         /** A Prometheus Operator PrometheusRule on kube-state-metrics: stale backups and drills, failed backup Jobs, registry replicas down. */
         alerts: alertsSchema.prefault({}),
+        /** Distributed tracing: a Redis stream the agents publish spans to, read by the registry and the dashboard. */
+        tracing: tracingSchema.prefault({}),
         /** Keep the database and backups through `pulumi destroy` and replacements (protect + retainOnDelete). */
         protectData: z.boolean().default(false),
     })
@@ -62,6 +66,7 @@ export const meshSchema = z
         const { registry, database } = config;
         checkSharedStorage(config.agents, config.storage, ctx);
         checkTls(config, ctx);
+        checkTracingTls(config, ctx);
         if (registry.replicas > 1 && database.type === "sqlite") {
             ctx.addIssue({
                 code: "custom",
@@ -167,6 +172,7 @@ export function parseMeshConfig(raw: Record<string, unknown>, secrets: SecretPre
     const problems = [
         ...(result.success ? [] : formatIssues(result.error.issues, plain, meshSchema)),
         ...unusedSettings(sections, plain, secrets.secretKeys),
+        ...tracingUnusedSettings(plain.tracing),
         ...missingSecrets(sections, secrets.secretKeys),
         ...productionProblems(sections.tls, secrets.stack),
     ];
@@ -319,6 +325,24 @@ function checkTls(config: { tls: TlsConfig; registry: RegistryConfig; agents: re
             });
         }
     });
+}
+
+/**
+ * The agents' runtime (mcp-mesh-core 3.7.1) is built without Redis TLS: a rediss:// URL fails
+ * with "can't connect with TLS, the feature is not enabled", so the program's Redis cannot serve
+ * the mesh certificate, and a plain-text Redis would be the one unencrypted mesh connection.
+ */
+function checkTracingTls(config: { tls: TlsConfig; tracing: TracingConfig }, ctx: IssueSink): void {
+    if (config.tls.enabled && config.tracing.enabled && !config.tracing.redis.external) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["tracing", "enabled"],
+            input: true,
+            message:
+                "cannot run the program's Redis with tls.enabled=true: the agents' runtime (mcp-mesh-core 3.7.1) has no Redis TLS " +
+                "(rediss:// fails), so spans would cross the network unencrypted; set tracing.redis.external (a Redis you secure) or turn tracing off",
+        });
+    }
 }
 
 interface IssueSink {

@@ -19,6 +19,7 @@ import {
 } from "../k8s/mesh-tls";
 import { rolloutTimeouts } from "../k8s/rollout";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
+import { tracingAnnotation, tracingEnv, TracingWiring } from "../k8s/tracing-env";
 import { EnvVar, NetworkPolicyIngressRule, Probe, Volume, VolumeMount } from "../k8s/types";
 
 /** The mcpmesh/ui image's user (uid/gid 1000; the registry and runtime images use 999). */
@@ -53,6 +54,11 @@ export interface DashboardArgs {
     meshTls?: MeshTlsArgs;
     /** Names of image pull Secrets for its pods. Default: none. */
     imagePullSecrets?: string[];
+    /**
+     * Distributed tracing (Tracing.wiring): meshui reads the span stream (each pod in a consumer
+     * group of its own) for the Traffic and Live pages, and Tempo for history. Default: none (off).
+     */
+    tracing?: TracingWiring;
 }
 
 export class Dashboard extends pulumi.ComponentResource {
@@ -137,10 +143,7 @@ export class Dashboard extends pulumi.ComponentResource {
                     revisionHistoryLimit: 5,
                     template: {
                         // No empty map: the API server drops it, and the live object would differ from the state.
-                        metadata: {
-                            labels: labels.workload,
-                            ...(args.meshTls?.certificateFingerprint ? { annotations: certificateAnnotation(args.meshTls) } : {}),
-                        },
+                        metadata: { labels: labels.workload, ...podAnnotations(args) },
                         spec: {
                             automountServiceAccountToken: false,
                             ...kube.pullSecrets(args.imagePullSecrets),
@@ -156,7 +159,7 @@ export class Dashboard extends pulumi.ComponentResource {
                                     // The image's CMD (--port 3080) overrides MCP_MESH_UI_PORT: pass the port here.
                                     args: ["--port", String(dashboard.port)],
                                     ports: [{ name: "http", containerPort: dashboard.port, protocol: "TCP" }],
-                                    env: dashboardEnv(dashboard, args.registryUrl, args.meshTls !== undefined),
+                                    env: dashboardEnv(dashboard, args.registryUrl, args.meshTls !== undefined, args.tracing),
                                     resources: dashboard.resources,
                                     securityContext: restrictedContainerSecurity(),
                                     startupProbe: probe("startup"),
@@ -238,16 +241,47 @@ export class Dashboard extends pulumi.ComponentResource {
     }
 }
 
-/** meshui's environment: the registry it proxies (with the mesh certificate under TLS), its base path, its scratch database. */
-export function dashboardEnv(dashboard: DashboardConfig, registryUrl: pulumi.Input<string>, meshTls: boolean): EnvVar[] {
+/** The pod template's annotations, if any (no empty map: the API server drops it, and the live object would differ from the state). */
+function podAnnotations(args: DashboardArgs): { annotations?: Record<string, pulumi.Input<string>> } {
+    const annotations = {
+        ...(args.meshTls?.certificateFingerprint ? certificateAnnotation(args.meshTls) : {}),
+        ...tracingAnnotation(args.tracing),
+    };
+    return Object.keys(annotations).length > 0 ? { annotations } : {};
+}
+
+/**
+ * Tracing on meshui: Redis (REDIS_URL from the Secret) and, when the stack names one, Tempo.
+ * Redis hands each stream entry to one consumer per group: with the default group a second
+ * replica would take half the traces from the first, so each pod reads in a group of its own.
+ */
+function dashboardTracingEnv(tracing: TracingWiring | undefined): EnvVar[] {
+    if (!tracing) {
+        // meshui 3.7 reads traces from Redis unless told not to.
+        return [{ name: "MCP_MESH_DISTRIBUTED_TRACING_ENABLED", value: "false" }];
+    }
+    return [
+        ...tracingEnv(tracing),
+        { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+        { name: "MCP_MESH_UI_TRACE_CONSUMER_GROUP", value: "mcp-mesh-ui-$(POD_NAME)" },
+        ...(tracing.tempo ? [{ name: "TEMPO_URL", value: tracing.tempo.queryUrl }] : []),
+    ];
+}
+
+/** meshui's environment: the registry it proxies (with the mesh certificate under TLS), its base path, its scratch database, tracing. */
+export function dashboardEnv(
+    dashboard: DashboardConfig,
+    registryUrl: pulumi.Input<string>,
+    meshTls: boolean,
+    tracing?: TracingWiring,
+): EnvVar[] {
     return [
         { name: "MCP_MESH_REGISTRY_URL", value: registryUrl },
         // Always set (the image's own default is /ops/dashboard); meshui reads "/" as the root (an empty value would not survive the API server).
         { name: "MCP_MESH_UI_BASE_PATH", value: dashboard.basePath || "/" },
         { name: "MCP_MESH_LOG_LEVEL", value: dashboard.logLevel },
         { name: "DATABASE_URL", value: `${DASHBOARD_DATA_DIR}/mcp_mesh_ui.db` },
-        // meshui 3.7 reads traces from Redis unless told not to; no Redis here.
-        { name: "MCP_MESH_DISTRIBUTED_TRACING_ENABLED", value: "false" },
+        ...dashboardTracingEnv(tracing),
         ...(meshTls
             ? [
                   { name: "MCP_MESH_REGISTRY_TLS_CA", value: MESH_TLS_CA },

@@ -36,6 +36,13 @@ export const ALERTS_RULE = "mcp-mesh-alerts";
 /** The dashboard's Deployment, Service, NetworkPolicy, PDB and Ingress (`dashboard.enabled`). */
 export const DASHBOARD_NAME = "mcp-mesh-dashboard";
 
+/** The program's Redis for tracing (`tracing.enabled`): Deployment, Service, Secret, NetworkPolicy. */
+export const REDIS_NAME = "mcp-mesh-redis";
+/** Egress of the registry, dashboard and agents to Redis (and Tempo) with tracing on. */
+export const TRACING_EGRESS_POLICY = "mcp-mesh-tracing-egress";
+/** Egress of the registry and the dashboard to Tempo's ports (`tracing.tempo`). */
+export const TEMPO_EGRESS_POLICY = "mcp-mesh-tempo-egress";
+
 /** Namespace-wide NetworkPolicies (components/k8s/network-policies.ts). */
 export const DEFAULT_DENY_POLICY = "mcp-mesh-default-deny";
 export const DNS_POLICY = "mcp-mesh-allow-dns";
@@ -74,6 +81,9 @@ export const RESERVED_NAMES = [
     REGISTRY_HEADLESS,
     POSTGRES_NAME,
     DASHBOARD_NAME,
+    REDIS_NAME,
+    TRACING_EGRESS_POLICY,
+    TEMPO_EGRESS_POLICY,
     BACKUP_NAME,
     ...NETWORK_POLICY_NAMES,
     SELF_SIGNED_ISSUER,

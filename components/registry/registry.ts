@@ -16,6 +16,7 @@ import {
     REGISTRY_READY_PATH,
     registryArgs,
     RegistryDatabase,
+    registryTracingEnv,
     registrySettings,
     TLS_DIR,
 } from "./settings";
@@ -25,6 +26,7 @@ import { rolloutTimeouts } from "../k8s/rollout";
 import { secretChecksum } from "../k8s/secret-checksum";
 import { certificateAnnotation, MeshTlsArgs, meshTlsVolumes, ProbeKind, registryExecProbe } from "../k8s/mesh-tls";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../k8s/security";
+import { tracingAnnotation, TracingWiring } from "../k8s/tracing-env";
 import { Container, EnvVar, NetworkPolicyPeer, Probe, Volume, VolumeMount } from "../k8s/types";
 
 /** Registry Secret keys on PostgreSQL: the role's password (PGPASSWORD), and a libpq service file for the backup job. */
@@ -77,6 +79,11 @@ export interface RegistryArgs {
     postgresCa?: PostgresCa;
     /** Pods besides agents and registry peers that call the registry (e.g. the dashboard's). Default: none. */
     clients?: NetworkPolicyPeer[];
+    /**
+     * Distributed tracing (Tracing.wiring): the registry reads the span stream from Redis and,
+     * with Tempo, exports it there and answers `meshctl trace` from it. Default: none (off).
+     */
+    tracing?: TracingWiring;
 }
 
 export class Registry extends pulumi.ComponentResource {
@@ -207,13 +214,17 @@ export class Registry extends pulumi.ComponentResource {
             volumes.push(postgresCaVolume(args.postgresCa));
             mounts.push({ name: "postgres-ca", mountPath: POSTGRES_CA_DIR, readOnly: true });
         }
-        const secretEnv: EnvVar[] = args.databasePassword !== undefined ? [secretKeyEnv("PGPASSWORD", DATABASE_PASSWORD_KEY)] : [];
+        const secretEnv: EnvVar[] = [
+            ...(args.databasePassword !== undefined ? [secretKeyEnv("PGPASSWORD", DATABASE_PASSWORD_KEY)] : []),
+            ...(args.tracing ? registryTracingEnv(args.tracing) : []),
+        ];
         const podAnnotations: Record<string, pulumi.Input<string>> = {
             "checksum/config": checksum(settings.data),
             // A new DSN or token must reach the pods: their environment is read at start.
             ...(settings.secret ? { "checksum/secret": secretChecksum(`${name}-secret-checksum-key`, settings.secretData, child) } : {}),
             ...(registry.monitoring.scrapeAnnotations ? kube.scrapeAnnotations(registry.port) : {}),
             ...certificateAnnotation(args.meshTls),
+            ...tracingAnnotation(args.tracing),
         };
 
         return new k8s.apps.v1.StatefulSet(

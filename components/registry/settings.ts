@@ -3,6 +3,8 @@
 import { RegistryConfig } from "../config/registry";
 import { PostgresEndpoint, postgresDsn } from "../data/database-url";
 import { meshTlsEnv, registryTrustEnv } from "../k8s/mesh-tls";
+import { tracingEnv, TracingWiring } from "../k8s/tracing-env";
+import { EnvVar } from "../k8s/types";
 
 export const DATA_DIR = "/data";
 export const SQLITE_PATH = `${DATA_DIR}/registry.db`;
@@ -64,5 +66,23 @@ export function drainCommand(adminPort: number): string[] {
         "sh",
         "-c",
         [`${wget} --post-data= ${url} || exit 0`, `while ${wget} ${url} | grep -q '"live_claims":[1-9]'; do sleep 1; done`].join("\n"),
+    ];
+}
+
+/**
+ * Tracing on the registry: it reads the span stream in its own consumer group and exports each
+ * span over OTLP to Tempo (TELEMETRY_ENDPOINT), whose query API (TEMPO_URL) answers `meshctl trace`.
+ */
+export function registryTracingEnv(wiring: TracingWiring): EnvVar[] {
+    const tempo = wiring.tempo;
+    return [
+        ...tracingEnv(wiring),
+        ...(tempo
+            ? [
+                  { name: "TELEMETRY_ENDPOINT", value: tempo.otlpEndpoint },
+                  { name: "TELEMETRY_PROTOCOL", value: tempo.protocol },
+                  { name: "TEMPO_URL", value: tempo.queryUrl },
+              ]
+            : []),
     ];
 }

@@ -112,6 +112,8 @@ for (const variant of ["plain HTTP", "strict mesh TLS"] as const) {
                     namespace,
                     agents: [],
                     dashboard: { enabled: false },
+                    // The registry alone (and the program's Redis is refused under mesh TLS).
+                    tracing: { enabled: false },
                     registry: {
                         ...(dev.registry as Record<string, unknown>),
                         port: await freePort(),

@@ -119,7 +119,7 @@ describe("network policies (prod): default deny, minimal allows", () => {
 });
 
 describe("network policies: other stack shapes", () => {
-    it("dev (SQLite): the backup job reaches nothing but DNS; the registry reaches nothing but DNS", async () => {
+    it("dev (SQLite): the backup job reaches nothing but DNS; the registry reaches nothing but DNS; only agents and the dashboard reach Redis", async () => {
         const { objects } = await renderFixture("dev");
         const net = new NetworkModel(objects);
         const registry = podOf(objects, "StatefulSet", "mcp-mesh-registry");
@@ -131,10 +131,20 @@ describe("network policies: other stack shapes", () => {
         assert.ok(!net.allows(registry, agent, 8080));
         assert.equal(
             ofKind(objects, "NetworkPolicy").filter(
-                (p) => p.metadata.name.endsWith("-egress") && p.metadata.name !== "mcp-mesh-agents-egress",
+                (p) =>
+                    p.metadata.name.endsWith("-egress") && !["mcp-mesh-agents-egress", "mcp-mesh-tracing-egress"].includes(p.metadata.name),
             ).length,
             0,
         );
+        // Tracing (on in dev, no Tempo): agents and the dashboard reach Redis; the registry and the backup do not, and Redis reaches nobody.
+        const redis = podOf(objects, "Deployment", "mcp-mesh-redis");
+        const dashboard = podOf(objects, "Deployment", "mcp-mesh-dashboard");
+        assert.ok(net.allows(agent, redis, 6379));
+        assert.ok(net.allows(dashboard, redis, 6379));
+        assert.ok(!net.allows(registry, redis, 6379));
+        assert.ok(!net.allows(backup, redis, 6379));
+        assert.ok(!net.allows(redis, registry, 8000));
+        assert.ok(!net.allows(redis, agent, 8080));
     });
 
     it("an external PostgreSQL: the registry may reach its port anywhere, agents may not", async () => {

@@ -174,6 +174,14 @@ export function discoverChromium(): Discovery<{ chromium: string }> {
     return chromium ? { found: true, tools: { chromium } } : { found: false, missing: ["chromium"], debianPackages: ["chromium"] };
 }
 
+/** Debian's redis-server, which the tracing contract test runs in place of the redis image. */
+export function discoverRedisServer(): Discovery<{ redisServer: string }> {
+    const redisServer = findOnPath("redis-server");
+    return redisServer
+        ? { found: true, tools: { redisServer } }
+        : { found: false, missing: ["redis-server"], debianPackages: ["redis-server"] };
+}
+
 /** The POSIX commands the scripts may run, resolved on PATH. */
 export function discoverScriptTools(): Discovery<Record<string, string>> {
     const tools: Record<string, string> = {};
