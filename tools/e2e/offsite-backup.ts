@@ -76,11 +76,15 @@ export async function runOffsiteBackup(
             }
             const keyId = `E2E${randomBytes(8).toString("hex").toUpperCase()}`;
             const secretKey = randomBytes(24).toString("base64url");
-            const created = kubectl.exec(
-                [...["create", "secret", "generic", SECRET, "-n", namespace], ...["--from-env-file", "/dev/stdin"]],
-                `AWS_ACCESS_KEY_ID=${keyId}\nAWS_SECRET_ACCESS_KEY=${secretKey}\n`,
-            );
-            check(created.status === 0, `kubectl create secret ${SECRET}: ${created.stderr.trim()}`);
+            // By stdin, as a manifest: the key pair is never on a command line.
+            const secret = {
+                apiVersion: "v1",
+                kind: "Secret",
+                metadata: { name: SECRET, namespace },
+                stringData: { AWS_ACCESS_KEY_ID: keyId, AWS_SECRET_ACCESS_KEY: secretKey },
+            };
+            const created = kubectl.exec(["apply", "-f", "-"], JSON.stringify(secret));
+            check(created.status === 0, `kubectl apply of Secret ${SECRET}: ${created.stderr.trim()}`);
             const stackFile = cli.stackFile();
             try {
                 cli.configSet("backup.objectStorage.endpoint", "https://s3.e2e.example:9000", { path: true });
