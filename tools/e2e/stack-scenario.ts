@@ -109,12 +109,13 @@ function renderedObjects(projectDir: string, stack: string): KubeObject[] {
 
 /**
  * `checksum/secret` is an HMAC keyed by a generated value, `checksum/certificate` the fingerprint
- * of a generated certificate: the offline render knows neither.
+ * of a generated certificate, `checksum/tracing` a digest of the Redis URL with its generated
+ * password: the offline render knows none of them.
  */
+const GENERATED_CHECKSUMS = new Set(["checksum/secret", "checksum/certificate", "checksum/tracing"]);
+
 function withoutSecretChecksums(object: KubeObject): unknown {
-    return JSON.parse(JSON.stringify(object), (key: string, value: unknown) =>
-        key === "checksum/secret" || key === "checksum/certificate" ? undefined : value,
-    );
+    return JSON.parse(JSON.stringify(object), (key: string, value: unknown) => (GENERATED_CHECKSUMS.has(key) ? undefined : value));
 }
 
 function changes(preview: Preview): PreviewStep[] {
