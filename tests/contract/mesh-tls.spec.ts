@@ -5,14 +5,23 @@
 import { strict as assert } from "assert";
 import { X509Certificate } from "crypto";
 import * as fs from "fs";
-import * as https from "https";
 import * as tls from "tls";
 import * as os from "os";
 import * as path from "path";
 import { MESH_TLS_DIR } from "../../components/k8s/mesh-tls";
 import { ContractTools, requireContractTools } from "../support/contract-tools";
 import { Ca, LOOPBACK_POD_IPS, makeCa, makeLeaf, Pem, tlsSecret } from "../support/mesh-pki";
-import { ClientCertificate, execProbe, httpGet, ImageContract, LocalCluster, probeOk, RunningPod, waitFor } from "../support/pod-runner";
+import {
+    ClientCertificate,
+    execProbe,
+    httpGet,
+    ImageContract,
+    mcpCall,
+    LocalCluster,
+    probeOk,
+    RunningPod,
+    waitFor,
+} from "../support/pod-runner";
 import { podTemplate } from "../support/pods";
 import { K8sObject, Rendered, renderStack } from "../support/render";
 import { configFrom, find } from "../support/stacks";
@@ -47,30 +56,6 @@ function probesOf(workload: K8sObject): [string, unknown][] {
 }
 
 /** POSTs a JSON-RPC call to an agent's /mcp over mutual TLS; the answer's text. */
-function mcpCall(url: string, client: ClientCertificate, body: object): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const request = https.request(
-            url,
-            {
-                method: "POST",
-                timeout: 60_000,
-                rejectUnauthorized: false,
-                cert: client.cert,
-                key: client.key,
-                headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
-            },
-            (response) => {
-                let text = "";
-                response.on("data", (chunk: Buffer) => (text += chunk.toString()));
-                response.on("end", () => resolve(text));
-            },
-        );
-        request.on("timeout", () => request.destroy(new Error(`timeout: ${url}`)));
-        request.on("error", reject);
-        request.end(JSON.stringify(body));
-    });
-}
-
 /** The SHA-256 fingerprint of the certificate a TLS server presents (to a mesh client). */
 function servedFingerprint(host: string, port: number, client: ClientCertificate): Promise<string> {
     return new Promise((resolve, reject) => {
@@ -249,7 +234,7 @@ describe("contract: tls.enabled, mutual TLS on every mesh connection (certificat
             "report-generator's report, transformed by data-processor",
             async () => {
                 // A busy machine may drop an early call (the dependency is still resolving): retry until the deadline.
-                answer = await mcpCall(`https://${reporter.ip}:${ports.get("report-generator")}/mcp`, meshClient, call).catch(
+                answer = await mcpCall(`https://${reporter.ip}:${ports.get("report-generator")}/mcp`, call, meshClient).catch(
                     (error: Error) => `error: ${error.message}`,
                 );
                 return answer.includes("2 record(s)") && !answer.includes("Transformation skipped");

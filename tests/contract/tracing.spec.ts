@@ -7,12 +7,11 @@
 // trace naming both: the agents published to the stream, meshui read it.
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { ContractTools, requireContractTools } from "../support/contract-tools";
 import { discoverRedisServer, requireTools } from "../support/db-tools";
-import { httpGet, ImageContract, LocalCluster, probeOk, probeUrl, RunningPod, waitFor } from "../support/pod-runner";
+import { httpGet, ImageContract, LocalCluster, mcpCall, probeOk, probeUrl, RunningPod, waitFor } from "../support/pod-runner";
 import { podTemplate } from "../support/pods";
 import { K8sObject, Rendered, renderStack } from "../support/render";
 import { configFrom, find, projectConfigOf } from "../support/stacks";
@@ -37,27 +36,6 @@ function containerOf(workload: K8sObject): NonNullable<ReturnType<typeof podTemp
 }
 
 /** POSTs a JSON-RPC call to an agent's /mcp; the answer's text. */
-function mcpCall(url: string, body: object): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const request = http.request(
-            url,
-            {
-                method: "POST",
-                timeout: 60_000,
-                headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
-            },
-            (response) => {
-                let text = "";
-                response.on("data", (chunk: Buffer) => (text += chunk.toString()));
-                response.on("end", () => resolve(text));
-            },
-        );
-        request.on("timeout", () => request.destroy(new Error(`timeout: ${url}`)));
-        request.on("error", reject);
-        request.end(JSON.stringify(body));
-    });
-}
-
 describe("contract: tracing: a call across two agents is one trace the dashboard shows with both", function () {
     this.timeout(8 * START_MS);
     let tools: ContractTools;

@@ -372,6 +372,7 @@ export function httpRequest(
     json?: unknown,
     timeoutMs = 5_000,
     client?: ClientCertificate,
+    headers: Record<string, string> = {},
 ): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
         const body = json === undefined ? undefined : JSON.stringify(json);
@@ -381,9 +382,10 @@ export function httpRequest(
                 method,
                 timeout: timeoutMs,
                 rejectUnauthorized: false,
-                ...(body === undefined
-                    ? {}
-                    : { headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }),
+                headers:
+                    body === undefined
+                        ? headers
+                        : { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
                 ...(client ? { cert: client.cert, key: client.key } : {}),
             },
             (response) => {
@@ -396,6 +398,12 @@ export function httpRequest(
         request.on("error", reject);
         request.end(body);
     });
+}
+
+/** A JSON-RPC request to an agent's MCP endpoint (`/mcp`, which may answer as an event stream); the answer's text. */
+export async function mcpCall(url: string, body: object, client?: ClientCertificate): Promise<string> {
+    const answer = await httpRequest("POST", url, body, 60_000, client, { accept: "application/json, text/event-stream" });
+    return answer.body;
 }
 
 /** The URL a kubelet would probe: the named (or numbered) port of the container, on the pod's IP. */
